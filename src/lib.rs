@@ -1,0 +1,34 @@
+//! # streamlab
+//!
+//! Python asyncio's buffered streams — `StreamReader` now, `StreamWriter` and
+//! `open_connection` over a WebSocket relay next — re-implemented in Rust to reproduce
+//! CPython 3.13.0 to the byte and to the exception, for native code and for the browser.
+//!
+//! Layers (see `docs/design.md`):
+//! * [`sansio`]: the state and the read operations, with no I/O, no waiting and no clock;
+//! * [`StreamReader`]: the async driver (futures only, no runtime), one waiter at a time;
+//! * [`trace`]: the scenario runner that differential tests drive against real CPython.
+//!
+//! ```
+//! use streamlab::{StreamReader, StreamError};
+//! futures::executor::block_on(async {
+//!     let reader = StreamReader::new(65536).unwrap();
+//!     reader.feed_data(b"abc").unwrap();
+//!     reader.feed_eof();
+//!     let err = reader.readexactly(5).await.unwrap_err();
+//!     assert_eq!(err.python_name(), "IncompleteReadError");
+//!     assert_eq!(err.to_string(), "3 bytes read on a total of 5 expected bytes");
+//! });
+//! ```
+
+// `deny`, not `forbid`: the wasm-bindgen layer to come must be able to allow its macros'
+// generated `unsafe`.
+#![deny(unsafe_code)]
+#![warn(missing_docs, rust_2018_idioms)]
+
+pub mod sansio;
+mod stream;
+pub mod trace;
+
+pub use sansio::{PyException, Separators, StreamError, DEFAULT_LIMIT};
+pub use stream::{ReadTransport, StreamReader};

@@ -1,0 +1,59 @@
+//! [`ReadLine`]: `readline()` — `readuntil(b'\n')` with EOF and overrun softened.
+
+use bytes::Bytes;
+
+use super::{ReadOp, ReadUntil, Separators, StreamBuffer, StreamError};
+
+/// CPython's `readline()`.
+///
+/// Returns the line with its `\n`; at EOF the unterminated tail, or `b''` when nothing is left.
+///
+/// # Errors
+/// A line longer than `limit` gives [`StreamError::LineTooLong`] (Python's `ValueError`) and is
+/// **discarded**: through its newline when it is buffered, otherwise the whole buffer — so the
+/// next `readline` may return the rest of that long line.
+///
+/// ```
+/// use streamlab::sansio::{ReadLine, ReadOp, StreamBuffer};
+/// let mut buf = StreamBuffer::new(3).unwrap();
+/// buf.feed_data(b"abcd\nef\n").unwrap();
+/// assert!(ReadLine::new().step(&mut buf).is_err());
+/// assert_eq!(ReadLine::new().step(&mut buf).unwrap().unwrap(), &b"ef\n"[..]);
+/// ```
+#[derive(Debug)]
+pub struct ReadLine(ReadUntil);
+
+impl ReadLine {
+    /// A `readline()` call.
+    pub fn new() -> Self {
+        ReadLine(ReadUntil::valid(Separators::one(Bytes::from_static(b"\n"))))
+    }
+}
+
+impl Default for ReadLine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReadOp for ReadLine {
+    type Output = Bytes;
+    /// CPython reports `readuntil`: readline is built on it.
+    const NAME: &'static str = "readuntil";
+
+    fn step(&mut self, buf: &mut StreamBuffer) -> Result<Option<Bytes>, StreamError> {
+        match self.0.step(buf) {
+            Err(StreamError::IncompleteRead { partial, .. }) => Ok(Some(partial)),
+            Err(StreamError::LimitOverrun { overrun, consumed }) => {
+                if buf.as_bytes().get(consumed) == Some(&b'\n') {
+                    buf.discard(consumed + 1);
+                } else {
+                    buf.discard(buf.len());
+                }
+                buf.after_consume();
+                Err(StreamError::LineTooLong { overrun, consumed })
+            }
+            other => other,
+        }
+    }
+}

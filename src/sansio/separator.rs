@@ -1,0 +1,142 @@
+//! [`Separators`]: `readuntil`'s separator, or (3.13) tuple of separators, and the search rule.
+
+use bytes::Bytes;
+use memchr::memmem;
+
+use super::error::ValueError;
+
+/// What `readuntil` stops at: one separator, or a tuple of them.
+///
+/// A tuple is sorted by length, shortest first, keeping the given order among equals (Python's
+/// stable `sorted(key=len)`); the match that **ends** first wins, and on a tie the shorter one.
+///
+/// ```
+/// use streamlab::sansio::Separators;
+/// let seps = Separators::tuple([&b"DEF"[..], b"BCDE"]);
+/// assert_eq!(seps.find(b"ABCDEFG", 0), Some((1, 5))); // "BCDE" ends first
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Separators(Kind);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Kind {
+    One(Bytes),
+    Tuple(Vec<Bytes>),
+}
+
+impl Separators {
+    /// A single separator, as `readuntil(b'...')`.
+    pub fn one(sep: impl Into<Bytes>) -> Self {
+        Separators(Kind::One(sep.into()))
+    }
+
+    /// A tuple of separators, as `readuntil((b'\r\n', b'\n'))`.
+    pub fn tuple<I, S>(seps: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Bytes>,
+    {
+        let mut seps: Vec<Bytes> = seps.into_iter().map(Into::into).collect();
+        seps.sort_by_key(|s| s.len()); // stable, as Python's sorted()
+        Separators(Kind::Tuple(seps))
+    }
+
+    /// The separators, shortest first.
+    pub fn as_slice(&self) -> &[Bytes] {
+        match &self.0 {
+            Kind::One(s) => std::slice::from_ref(s),
+            Kind::Tuple(v) => v,
+        }
+    }
+
+    /// CPython's checks, in its order: an empty tuple, then an empty separator.
+    pub(crate) fn validate(&self) -> Result<(), ValueError> {
+        match self.as_slice() {
+            [] => Err(ValueError::NoSeparator),
+            [first, ..] if first.is_empty() => Err(ValueError::EmptySeparator),
+            _ => Ok(()),
+        }
+    }
+
+    /// Length of the shortest separator.
+    pub(crate) fn min_len(&self) -> usize {
+        self.as_slice().first().map_or(0, Bytes::len)
+    }
+
+    /// Length of the longest separator.
+    pub(crate) fn max_len(&self) -> usize {
+        self.as_slice().last().map_or(0, Bytes::len)
+    }
+
+    /// The first match at or after `offset`, as `(start, end)`: the one ending first, the
+    /// shorter separator on a tie — what CPython's loop of `find` calls selects.
+    ///
+    /// Tuples are searched in growing windows, so the cost follows the distance to the match,
+    /// not the buffer's length, while the result stays CPython's.
+    pub fn find(&self, hay: &[u8], offset: usize) -> Option<(usize, usize)> {
+        if offset >= hay.len() {
+            return None;
+        }
+        match &self.0 {
+            Kind::One(sep) => find_one(sep, &hay[offset..]).map(|i| (offset + i, offset + i + sep.len())),
+            Kind::Tuple(seps) => {
+                let mut window = 256usize;
+                loop {
+                    let end = offset.saturating_add(window).min(hay.len());
+                    if let Some(found) = earliest_end(seps, &hay[offset..end]) {
+                        return Some((offset + found.0, offset + found.1));
+                    }
+                    if end == hay.len() {
+                        return None;
+                    }
+                    window = window.saturating_mul(2);
+                }
+            }
+        }
+    }
+}
+
+/// The match with the smallest end within `hay`; every match ending inside `hay` is seen, so
+/// no match beyond it can end earlier.
+fn earliest_end(seps: &[Bytes], hay: &[u8]) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    for sep in seps {
+        // Only a match ending strictly before the best one can replace it.
+        let limit = best.map_or(hay.len(), |(_, end)| end.saturating_sub(1));
+        if let Some(i) = find_one(sep, &hay[..limit]) {
+            best = Some((i, i + sep.len()));
+        }
+    }
+    best
+}
+
+fn find_one(sep: &[u8], hay: &[u8]) -> Option<usize> {
+    match sep {
+        [byte] => memchr::memchr(*byte, hay),
+        _ => memmem::find(hay, sep),
+    }
+}
+
+impl From<&[u8]> for Separators {
+    fn from(sep: &[u8]) -> Self {
+        Separators::one(Bytes::copy_from_slice(sep))
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Separators {
+    fn from(sep: &[u8; N]) -> Self {
+        Separators::one(Bytes::copy_from_slice(sep))
+    }
+}
+
+impl From<Bytes> for Separators {
+    fn from(sep: Bytes) -> Self {
+        Separators::one(sep)
+    }
+}
+
+impl From<Vec<u8>> for Separators {
+    fn from(sep: Vec<u8>) -> Self {
+        Separators::one(sep)
+    }
+}

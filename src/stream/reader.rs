@@ -1,0 +1,253 @@
+//! [`StreamReader`]: asyncio's `StreamReader`, async and exact, over the sans-I/O core.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use futures::Stream;
+
+use super::waiter::WaiterSlot;
+use crate::sansio::{
+    Flow, PyException, Read, ReadExactly, ReadLine, ReadOp, ReadUntil, Separators, StreamBuffer, StreamError,
+};
+
+/// What a reader tells the transport that feeds it (CPython's `pause_reading` and
+/// `resume_reading`).
+pub trait ReadTransport {
+    /// More than `2 × limit` bytes are buffered: stop delivering data.
+    fn pause_reading(&self);
+    /// Deliver data again.
+    fn resume_reading(&self);
+    /// The transport's `repr()` in the reader's `repr()`.
+    fn repr(&self) -> String {
+        "<Transport>".to_owned()
+    }
+}
+
+/// asyncio's `StreamReader`: a transport feeds it, the application awaits reads.
+///
+/// A cheap handle (clones share one reader), single-threaded like an asyncio event loop.
+/// Reads finish without suspending when the buffer already decides them. Only one read may
+/// wait at a time.
+///
+/// ```
+/// use streamlab::StreamReader;
+/// futures::executor::block_on(async {
+///     let reader = StreamReader::new(65536).unwrap();
+///     reader.feed_data(b"line1\nline2").unwrap();
+///     reader.feed_eof();
+///     assert_eq!(reader.readline().await.unwrap(), &b"line1\n"[..]);
+///     assert_eq!(reader.read(-1).await.unwrap(), &b"line2"[..]);
+///     assert!(reader.at_eof());
+/// });
+/// ```
+#[derive(Clone)]
+pub struct StreamReader(Rc<Shared>);
+
+struct Shared {
+    buf: RefCell<StreamBuffer>,
+    waiter: WaiterSlot,
+    transport: RefCell<Option<Rc<dyn ReadTransport>>>,
+}
+
+impl StreamReader {
+    /// `StreamReader(limit)`.
+    ///
+    /// # Errors
+    /// `ValueError('Limit cannot be <= 0')`.
+    pub fn new(limit: usize) -> Result<Self, StreamError> {
+        StreamBuffer::new(limit).map(Self::from_buffer)
+    }
+
+    fn from_buffer(buf: StreamBuffer) -> Self {
+        StreamReader(Rc::new(Shared {
+            buf: RefCell::new(buf),
+            waiter: WaiterSlot::default(),
+            transport: RefCell::new(None),
+        }))
+    }
+
+    /// Attaches the transport and turns on read-side flow control.
+    ///
+    /// # Errors
+    /// `AssertionError('Transport already set')` the second time.
+    pub fn set_transport(&self, transport: Rc<dyn ReadTransport>) -> Result<(), StreamError> {
+        let mut slot = self.0.transport.borrow_mut();
+        if slot.is_some() {
+            return Err(StreamError::Assertion("Transport already set"));
+        }
+        *slot = Some(transport);
+        self.0.buf.borrow_mut().enable_flow_control();
+        Ok(())
+    }
+
+    /// Data from the peer; wakes a waiting read. Empty data is ignored.
+    ///
+    /// # Errors
+    /// `AssertionError('feed_data after feed_eof')`.
+    pub fn feed_data(&self, data: &[u8]) -> Result<(), StreamError> {
+        self.with_buffer(|buf| buf.feed_data(data))?;
+        if !data.is_empty() {
+            self.0.waiter.wake(Ok(()));
+        }
+        Ok(())
+    }
+
+    /// The peer's EOF; wakes a waiting read. Buffered data stays readable.
+    pub fn feed_eof(&self) {
+        self.0.buf.borrow_mut().feed_eof();
+        self.0.waiter.wake(Ok(()));
+    }
+
+    /// Stores `exc`: a waiting read raises it, and so does every later read.
+    pub fn set_exception(&self, exc: PyException) {
+        self.0.buf.borrow_mut().set_exception(exc.clone());
+        self.0.waiter.wake(Err(exc));
+    }
+
+    /// The stored exception.
+    pub fn exception(&self) -> Option<PyException> {
+        self.0.buf.borrow().exception().cloned()
+    }
+
+    /// `at_eof()`: EOF was fed and the buffer is empty.
+    pub fn at_eof(&self) -> bool {
+        self.0.buf.borrow().at_eof()
+    }
+
+    /// The `limit`.
+    pub fn limit(&self) -> usize {
+        self.0.buf.borrow().limit()
+    }
+
+    /// A copy of the unread bytes, for display.
+    pub fn buffered(&self) -> Bytes {
+        Bytes::copy_from_slice(self.0.buf.borrow().as_bytes())
+    }
+
+    /// Whether a read is waiting for data.
+    pub fn is_waiting(&self) -> bool {
+        self.0.waiter.is_taken()
+    }
+
+    /// Whether the transport is paused by flow control.
+    pub fn is_paused(&self) -> bool {
+        self.0.buf.borrow().is_paused()
+    }
+
+    /// `read(n)`: up to `n` bytes once any are there (`b''` at EOF); `n < 0` reads to EOF.
+    /// See [`Read`].
+    ///
+    /// # Errors
+    /// A stored exception; `RuntimeError` if another read waits.
+    ///
+    /// # Cancel safety
+    /// Dropping it loses nothing for `n ≥ 0`; for `n < 0` the blocks already taken are lost,
+    /// as in CPython.
+    pub async fn read(&self, n: isize) -> Result<Bytes, StreamError> {
+        self.run(Read::new(n)).await
+    }
+
+    /// `readline()`: one line with its `\n`, the tail at EOF, `b''` when done. See [`ReadLine`].
+    ///
+    /// # Errors
+    /// [`StreamError::LineTooLong`] (a `ValueError`) past `limit`, which discards the line.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is consumed until the line is returned.
+    pub async fn readline(&self) -> Result<Bytes, StreamError> {
+        self.run(ReadLine::new()).await
+    }
+
+    /// `readexactly(n)`. See [`ReadExactly`].
+    ///
+    /// # Errors
+    /// `ValueError` for `n < 0`; `IncompleteReadError` at EOF (buffer emptied into `partial`).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: partial data stays buffered.
+    pub async fn readexactly(&self, n: isize) -> Result<Bytes, StreamError> {
+        let op = ReadExactly::new(n)?;
+        self.run(op).await
+    }
+
+    /// `readuntil(separator)` with one separator or a [`Separators::tuple`]. See [`ReadUntil`].
+    ///
+    /// # Errors
+    /// `ValueError` for an empty separator or tuple; `LimitOverrunError` (buffer untouched);
+    /// `IncompleteReadError` at EOF (buffer emptied).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is consumed until the data is returned.
+    pub async fn readuntil(&self, separator: impl Into<Separators>) -> Result<Bytes, StreamError> {
+        let op = ReadUntil::new(separator)?;
+        self.run(op).await
+    }
+
+    /// One step of `async for line in reader`: `None` at the end (`readline()` gave `b''`).
+    ///
+    /// # Errors
+    /// As [`readline`](Self::readline).
+    pub async fn next_line(&self) -> Result<Option<Bytes>, StreamError> {
+        let line = self.readline().await?;
+        Ok((!line.is_empty()).then_some(line))
+    }
+
+    /// `async for line in reader`, as a [`Stream`]. An error is yielded and iteration may go on.
+    pub fn lines(&self) -> impl Stream<Item = Result<Bytes, StreamError>> + '_ {
+        futures::stream::unfold(self, |reader| async move {
+            reader.next_line().await.transpose().map(|item| (item, reader))
+        })
+    }
+
+    /// Drives a read: step it, and wait whenever it asks to.
+    async fn run<O: ReadOp>(&self, mut op: O) -> Result<O::Output, StreamError> {
+        loop {
+            if let Some(out) = self.with_buffer(|buf| op.step(buf))? {
+                return Ok(out);
+            }
+            let wait = self.0.waiter.register(O::NAME)?;
+            self.with_buffer(StreamBuffer::before_wait);
+            wait.await.map_err(StreamError::Raised)?;
+        }
+    }
+
+    /// Runs `f` on the buffer, then hands its flow-control decisions to the transport (with no
+    /// borrow held, so the transport may call back into the reader).
+    fn with_buffer<R>(&self, f: impl FnOnce(&mut StreamBuffer) -> R) -> R {
+        let out = f(&mut self.0.buf.borrow_mut());
+        loop {
+            let Some(flow) = self.0.buf.borrow_mut().poll_flow() else { return out };
+            let transport = self.0.transport.borrow().clone();
+            if let Some(t) = transport {
+                match flow {
+                    Flow::Pause => t.pause_reading(),
+                    Flow::Resume => t.resume_reading(),
+                }
+            }
+        }
+    }
+}
+
+impl Default for StreamReader {
+    /// A reader with asyncio's default limit of 64 KiB.
+    fn default() -> Self {
+        Self::from_buffer(StreamBuffer::default())
+    }
+}
+
+impl fmt::Display for StreamReader {
+    /// Python's `repr(reader)`, e.g. `<StreamReader 4 bytes eof limit=5>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waiter = self.0.waiter.is_taken().then_some("<Future pending>");
+        let transport = self.0.transport.borrow().as_ref().map(|t| t.repr());
+        f.write_str(&self.0.buf.borrow().repr(waiter, transport.as_deref()))
+    }
+}
+
+impl fmt::Debug for StreamReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
