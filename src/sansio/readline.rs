@@ -30,6 +30,13 @@ impl ReadLine {
     }
 }
 
+impl ReadLine {
+    /// Where the next scan for `\n` starts (see [`ReadUntil::offset`]).
+    pub fn offset(&self) -> usize {
+        self.0.offset()
+    }
+}
+
 impl Default for ReadLine {
     fn default() -> Self {
         Self::new()

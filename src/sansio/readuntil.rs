@@ -44,6 +44,12 @@ impl ReadUntil {
         Ok(Self::valid(seps))
     }
 
+    /// Where the next scan starts: bytes before it were already searched (less the overlap a
+    /// separator split across chunks needs).
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
     /// A call whose separators are known to be valid.
     pub(super) fn valid(seps: Separators) -> Self {
         ReadUntil { seps, offset: 0, started: false }

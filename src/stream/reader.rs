@@ -240,7 +240,7 @@ impl Default for StreamReader {
 impl fmt::Display for StreamReader {
     /// Python's `repr(reader)`, e.g. `<StreamReader 4 bytes eof limit=5>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waiter = self.0.waiter.is_taken().then_some("<Future pending>");
+        let waiter = self.0.waiter.is_taken().then_some("<Future pending cb=[Task.task_wakeup()]>");
         let transport = self.0.transport.borrow().as_ref().map(|t| t.repr());
         f.write_str(&self.0.buf.borrow().repr(waiter, transport.as_deref()))
     }
