@@ -36,7 +36,7 @@ impl Default for StreamBuffer {
 /// The reader's buffer, EOF flag, stored exception, limit and read-side flow control.
 ///
 /// ```
-/// use streamlab::sansio::{StreamBuffer, ReadUntil};
+/// use streamlab::sansio::{ReadOp, ReadUntil, StreamBuffer};
 /// let mut buf = StreamBuffer::new(65536).unwrap();
 /// buf.feed_data(b"GET / HTTP/1.0\r\n\r\n").unwrap();
 /// let mut line = ReadUntil::new(b"\r\n").unwrap();
