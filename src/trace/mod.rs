@@ -45,13 +45,21 @@ pub fn run_line(line: &str, opts: Options) -> Result<String, ScenarioError> {
 ///
 /// # Errors
 /// [`TraceError::Input`] naming the line and field; [`TraceError::Io`].
-pub fn run_lines(input: impl BufRead, mut output: impl Write, opts: Options) -> Result<(), TraceError> {
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
+pub fn run_lines(mut input: impl BufRead, mut output: impl Write, opts: Options) -> Result<(), TraceError> {
+    let mut raw = Vec::new();
+    for number in 1.. {
+        raw.clear();
+        if input.read_until(b'\n', &mut raw)? == 0 {
+            break;
+        }
+        let line = std::str::from_utf8(&raw).map_err(|e| TraceError::Input {
+            line: number,
+            error: ScenarioError { field: "(line)".into(), message: format!("not UTF-8: {e}") },
+        })?;
         if line.trim().is_empty() {
             continue;
         }
-        let result = run_line(&line, opts).map_err(|error| TraceError::Input { line: i + 1, error })?;
+        let result = run_line(line, opts).map_err(|error| TraceError::Input { line: number, error })?;
         writeln!(output, "{result}")?;
     }
     output.flush()?;
