@@ -84,6 +84,7 @@ impl StreamBuffer {
     ///
     /// # Errors
     /// `AssertionError('feed_data after feed_eof')`, even for empty data.
+    #[inline]
     pub fn feed_data(&mut self, data: &[u8]) -> Result<(), StreamError> {
         if self.eof {
             return Err(StreamError::Assertion("feed_data after feed_eof"));
@@ -154,12 +155,19 @@ impl StreamBuffer {
         self.paused
     }
 
+    /// Whether a flow-control decision waits for [`poll_flow`](Self::poll_flow).
+    #[inline]
+    pub fn has_flow(&self) -> bool {
+        !self.flow.is_empty()
+    }
+
     /// The next flow-control decision, in the order they were taken.
     pub fn poll_flow(&mut self) -> Option<Flow> {
         self.flow.pop_front()
     }
 
     /// Raises the stored exception, as every read does first.
+    #[inline]
     pub(crate) fn check_exception(&self) -> Result<(), StreamError> {
         match &self.exception {
             Some(exc) => Err(StreamError::Raised(exc.clone())),
@@ -177,6 +185,7 @@ impl StreamBuffer {
     }
 
     /// Removes and returns up to `n` bytes from the front.
+    #[inline]
     pub(crate) fn take(&mut self, n: usize) -> Bytes {
         let n = n.min(self.buf.len());
         self.buf.split_to(n).freeze()
@@ -194,6 +203,7 @@ impl StreamBuffer {
     }
 
     /// CPython's resume check after a read consumed bytes: resume once at most `limit` remain.
+    #[inline]
     pub(crate) fn after_consume(&mut self) {
         if self.paused && self.buf.len() <= self.limit {
             self.paused = false;

@@ -2,7 +2,8 @@
 
 use bytes::Bytes;
 
-use super::{ReadOp, ReadUntil, Separators, StreamBuffer, StreamError};
+use super::readuntil::Scan;
+use super::{ReadOp, Separators, StreamBuffer, StreamError};
 
 /// CPython's `readline()`.
 ///
@@ -21,17 +22,17 @@ use super::{ReadOp, ReadUntil, Separators, StreamBuffer, StreamError};
 /// assert_eq!(ReadLine::new().step(&mut buf).unwrap().unwrap(), &b"ef\n"[..]);
 /// ```
 #[derive(Debug)]
-pub struct ReadLine(ReadUntil);
+pub struct ReadLine(Scan);
+
+const NEWLINE: Separators = Separators::byte(b'\n');
 
 impl ReadLine {
     /// A `readline()` call.
     pub fn new() -> Self {
-        ReadLine(ReadUntil::valid(Separators::one(Bytes::from_static(b"\n"))))
+        ReadLine(Scan::default())
     }
-}
 
-impl ReadLine {
-    /// Where the next scan for `\n` starts (see [`ReadUntil::offset`]).
+    /// Where the next scan for `\n` starts (see [`ReadUntil::offset`](super::ReadUntil::offset)).
     pub fn offset(&self) -> usize {
         self.0.offset()
     }
@@ -48,8 +49,9 @@ impl ReadOp for ReadLine {
     /// CPython reports `readuntil`: readline is built on it.
     const NAME: &'static str = "readuntil";
 
+    #[inline]
     fn step(&mut self, buf: &mut StreamBuffer) -> Result<Option<Bytes>, StreamError> {
-        match self.0.step(buf) {
+        match self.0.step(&NEWLINE, buf) {
             Err(StreamError::IncompleteRead { partial, .. }) => Ok(Some(partial)),
             Err(StreamError::LimitOverrun { overrun, consumed }) => {
                 if buf.as_bytes().get(consumed) == Some(&b'\n') {

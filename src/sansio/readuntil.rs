@@ -28,8 +28,7 @@ use super::{Overrun, ReadOp, Separators, StreamBuffer, StreamError};
 #[derive(Debug)]
 pub struct ReadUntil {
     seps: Separators,
-    offset: usize,
-    started: bool,
+    scan: Scan,
 }
 
 impl ReadUntil {
@@ -41,18 +40,13 @@ impl ReadUntil {
     pub fn new(seps: impl Into<Separators>) -> Result<Self, StreamError> {
         let seps = seps.into();
         seps.validate()?;
-        Ok(Self::valid(seps))
+        Ok(ReadUntil { seps, scan: Scan::default() })
     }
 
     /// Where the next scan starts: bytes before it were already searched (less the overlap a
     /// separator split across chunks needs).
     pub fn offset(&self) -> usize {
-        self.offset
-    }
-
-    /// A call whose separators are known to be valid.
-    pub(super) fn valid(seps: Separators) -> Self {
-        ReadUntil { seps, offset: 0, started: false }
+        self.scan.offset()
     }
 }
 
@@ -60,14 +54,39 @@ impl ReadOp for ReadUntil {
     type Output = Bytes;
     const NAME: &'static str = "readuntil";
 
+    #[inline]
     fn step(&mut self, buf: &mut StreamBuffer) -> Result<Option<Bytes>, StreamError> {
+        self.scan.step(&self.seps, buf)
+    }
+}
+
+/// The state of one `readuntil` call, apart from its separators: whether it has started and
+/// where its next scan begins.
+#[derive(Debug, Default)]
+pub(super) struct Scan {
+    offset: usize,
+    started: bool,
+}
+
+impl Scan {
+    /// Where the next scan starts.
+    pub(super) fn offset(&self) -> usize {
+        self.offset
+    }
+
+    #[inline]
+    pub(super) fn step(
+        &mut self,
+        seps: &Separators,
+        buf: &mut StreamBuffer,
+    ) -> Result<Option<Bytes>, StreamError> {
         if !std::mem::replace(&mut self.started, true) {
             buf.check_exception()?;
         }
         let len = buf.len();
         // `offset` may lie past the end when another reader consumed while this one waited.
-        if len >= self.offset.saturating_add(self.seps.min_len()) {
-            if let Some((start, end)) = self.seps.find(buf.as_bytes(), self.offset) {
+        if len >= self.offset.saturating_add(seps.min_len()) {
+            if let Some((start, end)) = seps.find(buf.as_bytes(), self.offset) {
                 if start > buf.limit() {
                     return Err(StreamError::LimitOverrun { overrun: Overrun::Found, consumed: start });
                 }
@@ -75,7 +94,7 @@ impl ReadOp for ReadUntil {
                 buf.after_consume();
                 return Ok(Some(data));
             }
-            self.offset = (len + 1).saturating_sub(self.seps.max_len());
+            self.offset = (len + 1).saturating_sub(seps.max_len());
             if self.offset > buf.limit() {
                 return Err(StreamError::LimitOverrun { overrun: Overrun::NotFound, consumed: self.offset });
             }

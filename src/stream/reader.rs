@@ -215,10 +215,22 @@ impl StreamReader {
 
     /// Runs `f` on the buffer, then hands its flow-control decisions to the transport (with no
     /// borrow held, so the transport may call back into the reader).
+    #[inline]
     fn with_buffer<R>(&self, f: impl FnOnce(&mut StreamBuffer) -> R) -> R {
-        let out = f(&mut self.0.buf.borrow_mut());
+        let mut buf = self.0.buf.borrow_mut();
+        let out = f(&mut buf);
+        if buf.has_flow() {
+            drop(buf);
+            self.flush_flow();
+        }
+        out
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn flush_flow(&self) {
         loop {
-            let Some(flow) = self.0.buf.borrow_mut().poll_flow() else { return out };
+            let Some(flow) = self.0.buf.borrow_mut().poll_flow() else { return };
             let transport = self.0.transport.borrow().clone();
             if let Some(t) = transport {
                 match flow {
