@@ -4,7 +4,7 @@
 //! `open_connection` over a WebSocket relay next — re-implemented in Rust to reproduce
 //! CPython 3.13.0 to the byte and to the exception, for native code and for the browser.
 //!
-//! Layers (see `docs/design.md`):
+//! Layers (see `docs/design.md` in the repository):
 //! * [`sansio`]: the state and the read operations, with no I/O, no waiting and no clock;
 //! * [`StreamReader`]: the async driver (futures only, no runtime), one waiter at a time;
 //! * [`trace`]: the scenario runner that differential tests drive against real CPython.

@@ -1,1 +1,45 @@
-fn main() {}
+//! streamlab's automation, the commands the README gives: `cargo xtask <verb>`.
+//!
+//! * `test` — install what is missing, then run every suite (what CI runs);
+//! * `bench-core` — the core benchmark beside CPython's, as a Markdown table.
+
+mod bench_core;
+mod run;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test         install what is missing (Rust targets and components), then run every suite:
+               rustfmt, clippy -D warnings, native tests (incl. differential tests against
+               CPython 3.13.0), the wasm32 build
+  bench-core   the core benchmark: streamlab's StreamReader beside CPython 3.13.0's on the
+               same in-memory work; prints a Markdown table (figures for docs/benchmarks.md)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") if args.len() == 1 => test::run(),
+        Some("bench-core") if args.len() == 1 => bench_core::run(),
+        Some("-h" | "--help" | "help") => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("xtask: expected one command\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

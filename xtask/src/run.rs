@@ -1,0 +1,54 @@
+//! Running commands: echo them, fail with what failed.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The repository root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// A command run from the repository root.
+pub fn cmd(program: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(program);
+    c.args(args).current_dir(root());
+    c
+}
+
+/// `cargo` — the one that runs xtask — with warnings as errors, as CI builds.
+pub fn cargo(args: &[&str]) -> Command {
+    let mut c = cmd(&std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()), args);
+    c.env("RUSTFLAGS", "-D warnings");
+    c
+}
+
+/// Runs `c`, showing it; an error names it when it fails.
+pub fn check(c: &mut Command) -> Result<(), String> {
+    eprintln!("==> {}", show(c));
+    let status = c.status().map_err(|e| format!("could not start {}: {e}", show(c)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", show(c)))
+    }
+}
+
+/// Runs `c` and returns its stdout; stderr passes through.
+pub fn output(c: &mut Command) -> Result<String, String> {
+    eprintln!("==> {}", show(c));
+    let out = c.stderr(Stdio::inherit()).output().map_err(|e| format!("could not start {}: {e}", show(c)))?;
+    if !out.status.success() {
+        return Err(format!("{} failed ({})", show(c), out.status));
+    }
+    String::from_utf8(out.stdout).map_err(|_| format!("{} printed non-UTF-8", show(c)))
+}
+
+fn show(c: &Command) -> String {
+    let mut s = c.get_program().to_string_lossy().into_owned();
+    for a in c.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}

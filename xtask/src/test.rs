@@ -1,0 +1,17 @@
+//! `cargo xtask test`: every suite, as CI runs it.
+
+use crate::run::{cargo, check};
+use crate::setup;
+
+pub fn run() -> Result<(), String> {
+    setup::rust()?;
+    check(&mut cargo(&["fmt", "--all", "--check"]))?;
+    check(&mut cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // Native: unit, integration (catalogue, differential vs CPython 3.13.0, chunking, reader,
+    // trace program) and doc tests.
+    check(&mut cargo(&["test", "--workspace"]))?;
+    // The library must build for the browser.
+    check(&mut cargo(&["build", "--package", "streamlab", "--lib", "--target", "wasm32-unknown-unknown"]))?;
+    eprintln!("==> all suites passed");
+    Ok(())
+}
