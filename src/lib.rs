@@ -7,7 +7,9 @@
 //! Layers (see `docs/design.md` in the repository):
 //! * [`sansio`]: the state and the read operations, with no I/O, no waiting and no clock;
 //! * [`StreamReader`]: the async driver (futures only, no runtime), one waiter at a time;
-//! * [`trace`]: the scenario runner that differential tests drive against real CPython.
+//! * [`trace`]: the scenario runner that differential tests drive against real CPython;
+//! * [`protocol`]: the relay's wire format, shared by the relay and the browser client;
+//! * [`demo`]: the demo servers as sans-I/O state machines (the relay and the page run them).
 //!
 //! ```
 //! use streamlab::{StreamReader, StreamError};
@@ -26,6 +28,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms)]
 
+pub mod demo;
+pub mod protocol;
 pub mod sansio;
 mod stream;
 pub mod trace;
