@@ -1,3 +1,162 @@
-//! streamlab-relay: the WebSocket ↔ TCP bridge (see `docs/design.md`, "Relay contract").
+//! # streamlab-relay
 //!
-//! Not built yet: this crate holds the workspace place for it.
+//! A WebSocket ↔ TCP relay that is safe by default: it listens on loopback, connects only to
+//! targets its policy allows, never to internal addresses unless allowed by IP, and runs the
+//! demo servers itself. The wire contract is `docs/protocol.md`.
+//!
+//! [`serve`] runs it on a listener until SIGINT/SIGTERM; [`serve_until`] until a future ends
+//! (tests and `cargo xtask` run it in-process this way).
+
+#![deny(unsafe_code)]
+#![warn(missing_docs, rust_2018_idioms)]
+
+mod bridge;
+pub mod config;
+mod demo;
+mod http;
+pub mod limits;
+pub mod origin;
+pub mod policy;
+mod statics;
+mod target;
+pub mod token;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use streamlab::protocol::MAX_MESSAGE;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::WebSocketStream;
+
+pub use config::Config;
+
+use limits::Limits;
+use origin::Origins;
+
+/// What every connection of one relay shares.
+pub(crate) struct Shared {
+    config: Config,
+    origins: Origins,
+    limits: Arc<Limits>,
+    tls: Arc<rustls::ClientConfig>,
+    demos: HashMap<(String, u16), SocketAddr>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    /// Where the demo server `host:port` listens, when demos are on.
+    pub(crate) fn demo_addr(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        let demo = streamlab::demo::find(host, port)?;
+        self.demos.get(&(demo.host.to_owned(), demo.port)).copied()
+    }
+
+    /// Logs a decision (never a payload, never a token).
+    pub(crate) fn log(&self, line: std::fmt::Arguments<'_>) {
+        if self.config.log {
+            eprintln!("streamlab-relay: {line}");
+        }
+    }
+}
+
+/// Runs the relay on `listener` until SIGINT or SIGTERM; open connections then get 1001.
+///
+/// # Errors
+/// The demo servers could not start, or the `--ca-file` could not be loaded.
+pub async fn serve(listener: TcpListener, config: Config) -> std::io::Result<()> {
+    serve_until(listener, config, shutdown_signal()).await
+}
+
+/// Runs the relay on `listener` until `shutdown` completes.
+///
+/// # Errors
+/// As [`serve`].
+pub async fn serve_until(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    let demos = match config.demo {
+        true => demo::start(config.idle_timeout, stopped.clone()).await?,
+        false => HashMap::new(),
+    };
+    let tls = target::tls_config(config.ca_file.as_deref()).map_err(std::io::Error::other)?;
+    let shared = Arc::new(Shared {
+        origins: Origins::new(&config.origins, listener.local_addr()?),
+        limits: Limits::new(config.max_connections, config.max_per_ip),
+        tls: Arc::new(tls),
+        demos,
+        shutdown: stopped,
+        config,
+    });
+    // Sockets at once, handshakes included: a flood of idle sockets cannot exhaust the process.
+    let sockets = Arc::new(Semaphore::new(shared.config.max_connections * 2 + 64));
+    let mut tasks = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        while tasks.try_join_next().is_some() {}
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, client)) => {
+                    let Ok(place) = Arc::clone(&sockets).try_acquire_owned() else {
+                        shared.log(format_args!("deny {client}: too many open sockets"));
+                        continue;
+                    };
+                    let shared = Arc::clone(&shared);
+                    tasks.spawn(async move {
+                        connection(&shared, stream, client).await;
+                        drop(place);
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait for some to be freed.
+                    shared.log(format_args!("accept failed: {e}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+    let _ = stop.send(true);
+    let _ =
+        tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} })
+            .await;
+    Ok(())
+}
+
+/// One accepted socket: HTTP until it becomes a WebSocket session.
+async fn connection(shared: &Shared, mut stream: TcpStream, client: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    let http::Next::WebSocket { request, leftover } = http::handle(shared, &mut stream).await else { return };
+    let ws_config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+        .read_buffer_size(64 * 1024)
+        .write_buffer_size(64 * 1024)
+        .max_write_buffer_size(4 * MAX_MESSAGE);
+    let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(ws_config)).await;
+    bridge::run(shared, ws, request, client).await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -57,12 +57,12 @@ pub struct Demo {
     pub port: u16,
     /// One line on what it does and what it teaches.
     pub summary: &'static str,
-    make: fn() -> Box<dyn Peer>,
+    make: fn() -> Box<dyn Peer + Send>,
 }
 
 impl Demo {
     /// A fresh peer for one connection.
-    pub fn start(&self) -> Box<dyn Peer> {
+    pub fn start(&self) -> Box<dyn Peer + Send> {
         (self.make)()
     }
 }

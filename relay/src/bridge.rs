@@ -1,0 +1,309 @@
+//! One relayed connection, from the accepted WebSocket to its close: the caps, the request,
+//! the token, the target, then bytes both ways until both sides are done.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use streamlab::protocol::{CloseCode, ConnectRequest, Control, MAX_CREDIT_OUTSTANDING, MAX_DATA_FRAME};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::http::Request;
+use crate::target::{self, TargetStream};
+use crate::{token, Shared};
+
+type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
+type Source = SplitStream<WebSocketStream<TcpStream>>;
+
+/// How a session ends, and so the close frame the client gets.
+#[derive(Debug)]
+enum End {
+    /// Both sides sent EOF: 1000.
+    Normal,
+    /// The client closed or vanished: answer its close, if any.
+    ClientGone,
+    /// The relay is shutting down: 1001.
+    GoingAway,
+    /// A typed failure (44xx/45xx), or a WebSocket-level one (1002, 1007, 1009).
+    Fail(u16, String),
+}
+
+impl End {
+    fn fail(code: CloseCode, why: impl Into<String>) -> End {
+        End::Fail(code.code(), why.into())
+    }
+}
+
+/// Runs a session on an upgraded WebSocket.
+pub async fn run(shared: &Shared, ws: WebSocketStream<TcpStream>, request: Request, client: SocketAddr) {
+    let (mut sink, mut source) = ws.split();
+    let end = session(shared, &mut sink, &mut source, &request, client).await;
+    close(&mut sink, &mut source, end).await;
+}
+
+async fn session(
+    shared: &Shared,
+    sink: &mut Sink,
+    source: &mut Source,
+    req: &Request,
+    client: SocketAddr,
+) -> End {
+    let _permit = match shared.limits.acquire(client.ip()) {
+        Ok(p) => p,
+        Err(why) => {
+            shared.log(format_args!("deny {client}: {why}"));
+            return End::fail(CloseCode::TooManyConnections, why);
+        }
+    };
+    let target = match ConnectRequest::parse_query(&req.query) {
+        Ok(t) => t,
+        Err(e) => {
+            shared.log(format_args!("deny {client}: bad request: {e}"));
+            return End::fail(CloseCode::BadRequest, e.0);
+        }
+    };
+    let dest = format!("{}:{}", target.host, target.port);
+    if let Some(secret) = &shared.config.token_secret {
+        let verdict = match (&target.token, req.header("origin")) {
+            (Some(t), _) => token::verify(secret, t, &target.host, target.port),
+            (None, None) => Err("a client without an Origin needs a token"),
+            (None, Some(_)) => Ok(()),
+        };
+        if let Err(why) = verdict {
+            shared.log(format_args!("deny {client} -> {dest}: {why}"));
+            return End::fail(CloseCode::NotAllowed, why);
+        }
+    }
+    let connected = match target::connect(shared, &target).await {
+        Ok(c) => c,
+        Err((code, why)) => {
+            shared.log(format_args!("deny {client} -> {dest}: {why}"));
+            return End::Fail(code.code(), why);
+        }
+    };
+    shared.log(format_args!("allow {client} -> {dest} ({})", connected.peer));
+    let hello = Control::Connected {
+        peername: (connected.peer.ip().to_string(), connected.peer.port()),
+        sockname: (connected.local.ip().to_string(), connected.local.port()),
+    };
+    if sink.send(Message::text(hello.to_text())).await.is_err() {
+        return End::ClientGone;
+    }
+    let end = pump(shared, sink, source, connected.stream).await;
+    shared.log(format_args!("end {client} -> {dest}: {end:?}"));
+    end
+}
+
+/// Moves bytes both ways, concurrently, until both sides are done or something fails.
+async fn pump(shared: &Shared, sink: &mut Sink, source: &mut Source, stream: TargetStream) -> End {
+    let (mut tcp_r, mut tcp_w) = tokio::io::split(stream);
+    let idle = shared.config.idle_timeout;
+    let last_activity = Activity::new();
+    let credit = AtomicU64::new(0);
+    let credit_added = Notify::new();
+    let client_eof = AtomicBool::new(false);
+    let client_eof_sent = Notify::new();
+    let mut shutdown = shared.shutdown.clone();
+
+    let up =
+        upstream(source, &mut tcp_w, &last_activity, &credit, &credit_added, &client_eof, &client_eof_sent);
+    let down = downstream(sink, &mut tcp_r, &last_activity, &credit, &credit_added);
+    tokio::pin!(up, down);
+    let mut target_eof = false;
+    loop {
+        tokio::select! {
+            end = &mut up => return end,
+            end = &mut down, if !target_eof => match end {
+                Some(end) => return end,
+                None => target_eof = true,
+            },
+            () = client_eof_sent.notified() => {}
+            () = tokio::time::sleep_until(last_activity.last() + idle) => {
+                if last_activity.last() + idle <= Instant::now() {
+                    return End::fail(CloseCode::IdleTimeout, format!("nothing moved for {idle:?}"));
+                }
+            }
+            _ = shutdown.changed() => return End::GoingAway,
+        }
+        if target_eof && client_eof.load(Relaxed) {
+            return End::Normal;
+        }
+    }
+}
+
+/// Client → target: data to TCP, credit to the downstream, EOF as FIN. Ends the session when
+/// it returns.
+async fn upstream(
+    source: &mut Source,
+    tcp: &mut WriteHalf<TargetStream>,
+    last_activity: &Activity,
+    credit: &AtomicU64,
+    credit_added: &Notify,
+    client_eof: &AtomicBool,
+    client_eof_sent: &Notify,
+) -> End {
+    loop {
+        let msg = match source.next().await {
+            None => return End::ClientGone,
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => return ws_error(e),
+        };
+        last_activity.now();
+        match msg {
+            Message::Binary(data) => {
+                if client_eof.load(Relaxed) {
+                    return End::fail(CloseCode::BadRequest, "data after eof");
+                }
+                if let Err(e) = tcp.write_all(&data).await {
+                    return tcp_error("writing to the target", &e);
+                }
+            }
+            Message::Text(text) => match Control::parse(text.as_str()) {
+                Ok(Control::Credit { bytes }) => {
+                    let total = credit.load(Relaxed) + bytes;
+                    if total > MAX_CREDIT_OUTSTANDING {
+                        return End::fail(
+                            CloseCode::BadRequest,
+                            format!("more than {MAX_CREDIT_OUTSTANDING} bytes of credit outstanding"),
+                        );
+                    }
+                    credit.store(total, Relaxed);
+                    credit_added.notify_one();
+                }
+                Ok(Control::Eof) if client_eof.load(Relaxed) => {
+                    return End::fail(CloseCode::BadRequest, "eof sent twice")
+                }
+                Ok(Control::Eof) => {
+                    client_eof.store(true, Relaxed);
+                    if let Err(e) = tcp.shutdown().await {
+                        return tcp_error("half-closing the target", &e);
+                    }
+                    client_eof_sent.notify_one();
+                }
+                Ok(Control::Connected { .. }) => {
+                    return End::fail(CloseCode::BadRequest, "\"connected\" is the relay's message")
+                }
+                Err(e) => return End::fail(CloseCode::BadRequest, e.0),
+            },
+            Message::Close(_) => return End::ClientGone,
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+        }
+    }
+}
+
+/// Target → client: reads only while the client has granted credit, up to 64 KiB a frame.
+/// `None` when the target's FIN was passed on as `{"type":"eof"}`.
+async fn downstream(
+    sink: &mut Sink,
+    tcp: &mut ReadHalf<TargetStream>,
+    last_activity: &Activity,
+    credit: &AtomicU64,
+    credit_added: &Notify,
+) -> Option<End> {
+    let mut buf = vec![0u8; MAX_DATA_FRAME];
+    loop {
+        while credit.load(Relaxed) == 0 {
+            credit_added.notified().await;
+        }
+        let want = buf.len().min(usize::try_from(credit.load(Relaxed)).unwrap_or(usize::MAX));
+        let n = match tcp.read(&mut buf[..want]).await {
+            Ok(n) => n,
+            Err(e) => return Some(tcp_error("reading from the target", &e)),
+        };
+        last_activity.now();
+        let msg = if n == 0 {
+            Message::text(Control::Eof.to_text())
+        } else {
+            Message::Binary(Bytes::copy_from_slice(&buf[..n]))
+        };
+        credit.fetch_sub(n as u64, Relaxed);
+        if sink.send(msg).await.is_err() {
+            return Some(End::ClientGone);
+        }
+        if n == 0 {
+            return None;
+        }
+    }
+}
+
+fn tcp_error(doing: &str, e: &std::io::Error) -> End {
+    let what = match e.kind() {
+        std::io::ErrorKind::ConnectionReset => "Connection reset by peer".to_owned(),
+        std::io::ErrorKind::BrokenPipe => "Broken pipe".to_owned(),
+        _ => e.to_string(),
+    };
+    End::fail(CloseCode::Reset, format!("{what} ({doing})"))
+}
+
+fn ws_error(e: WsError) -> End {
+    match e {
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+            End::Fail(1009, format!("message of {size} bytes exceeds the limit of {max_size}"))
+        }
+        WsError::Capacity(e) => End::Fail(1009, e.to_string()),
+        WsError::Utf8(_) => End::Fail(1007, "text frame is not UTF-8".into()),
+        WsError::Protocol(e) => End::Fail(1002, e.to_string()),
+        _ => End::ClientGone,
+    }
+}
+
+/// Sends the close frame (unless the client went first) and waits briefly for the reply.
+async fn close(sink: &mut Sink, source: &mut Source, end: End) {
+    let frame = match end {
+        End::ClientGone => {
+            let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+            return;
+        }
+        End::Normal => CloseFrame { code: WsCode::Normal, reason: "".into() },
+        End::GoingAway => CloseFrame { code: WsCode::Away, reason: "relay shutting down".into() },
+        End::Fail(code, why) => CloseFrame { code: WsCode::from(code), reason: close_reason(&why).into() },
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        if sink.send(Message::Close(Some(frame))).await.is_ok() {
+            while let Some(Ok(_)) = source.next().await {}
+        }
+    })
+    .await;
+}
+
+/// A close reason fits in 123 bytes.
+fn close_reason(why: &str) -> String {
+    let mut end = why.len().min(123);
+    while !why.is_char_boundary(end) {
+        end -= 1;
+    }
+    why[..end].to_owned()
+}
+
+/// When something last moved, either way. The session's two halves run in one task; atomics
+/// only make the shared state `Sync` for the multi-threaded runtime.
+struct Activity {
+    base: Instant,
+    nanos: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity { base: Instant::now(), nanos: AtomicU64::new(0) }
+    }
+
+    fn now(&self) {
+        let elapsed = u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.store(elapsed, Relaxed);
+    }
+
+    fn last(&self) -> Instant {
+        self.base + Duration::from_nanos(self.nanos.load(Relaxed))
+    }
+}

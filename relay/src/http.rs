@@ -1,0 +1,218 @@
+//! The HTTP side of a connection: read one request head, then either hand a valid WebSocket
+//! upgrade on `/connect` to the bridge, or answer (`/demo.json`, static files, errors) and close.
+
+use std::time::Duration;
+
+use streamlab::protocol::SUBPROTOCOL;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+
+use crate::statics;
+use crate::Shared;
+
+/// The largest request head read.
+const MAX_HEAD: usize = 16 * 1024;
+/// How long a client may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A parsed request head.
+#[derive(Debug)]
+pub struct Request {
+    /// `GET`, `HEAD`, ….
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query, without `?` (empty if none).
+    pub query: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a comma-separated header holds `token` (case-insensitive).
+    fn header_has(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .any(|(_, v)| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    }
+}
+
+/// What to do with a connection after its request head.
+pub enum Next {
+    /// A valid upgrade: the 101 response was sent; `leftover` are bytes read past the head.
+    WebSocket {
+        /// The request (its query holds the target).
+        request: Request,
+        /// Bytes already read after the head.
+        leftover: Vec<u8>,
+    },
+    /// Answered (or dropped); nothing more to do.
+    Done,
+}
+
+/// Reads the request head and answers everything but a valid WebSocket upgrade.
+pub async fn handle(shared: &Shared, stream: &mut TcpStream) -> Next {
+    let (request, leftover) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(stream)).await {
+        Err(_) => {
+            return respond(stream, "408 Request Timeout", "text/plain", b"request head timed out\n", false)
+                .await
+        }
+        Ok(Err(Some((status, why)))) => {
+            return respond(stream, status, "text/plain", why.as_bytes(), false).await
+        }
+        Ok(Err(None)) => return Next::Done,
+        Ok(Ok(parsed)) => parsed,
+    };
+    let head_only = request.method == "HEAD";
+    match (request.method.as_str(), request.path.as_str()) {
+        (_, "/connect") if request.header("upgrade").is_some() => match check_upgrade(shared, &request) {
+            Ok(accept) => {
+                let response = format!(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                     Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {SUBPROTOCOL}\r\n\r\n"
+                );
+                match stream.write_all(response.as_bytes()).await {
+                    Ok(()) => Next::WebSocket { request, leftover },
+                    Err(_) => Next::Done,
+                }
+            }
+            Err((status, why)) => {
+                shared.log(format_args!("refused handshake: {why}"));
+                respond(stream, status, "text/plain", format!("{why}\n").as_bytes(), false).await
+            }
+        },
+        ("GET" | "HEAD", "/connect") => {
+            respond(
+                stream,
+                "426 Upgrade Required",
+                "text/plain",
+                b"/connect is a WebSocket endpoint\n",
+                head_only,
+            )
+            .await
+        }
+        ("GET" | "HEAD", "/demo.json") => {
+            let body = demo_json(shared);
+            respond(stream, "200 OK", "application/json", body.as_bytes(), head_only).await
+        }
+        ("GET" | "HEAD", path) => match statics::file(shared.config.static_dir.as_deref(), path).await {
+            Some((content_type, body)) => respond(stream, "200 OK", content_type, &body, head_only).await,
+            None => respond(stream, "404 Not Found", "text/plain", b"not found\n", head_only).await,
+        },
+        _ => respond(stream, "405 Method Not Allowed", "text/plain", b"only GET and HEAD\n", false).await,
+    }
+}
+
+/// Checks a WebSocket upgrade: version 13, a key, the `streamlab.v1` subprotocol, an accepted
+/// Origin. Returns the `Sec-WebSocket-Accept` value.
+fn check_upgrade(shared: &Shared, req: &Request) -> Result<String, (&'static str, String)> {
+    if req.method != "GET" {
+        return Err(("405 Method Not Allowed", "a WebSocket upgrade must be a GET".into()));
+    }
+    if !req.header_has("upgrade", "websocket") || !req.header_has("connection", "upgrade") {
+        return Err(("400 Bad Request", "not a WebSocket upgrade".into()));
+    }
+    if req.header("sec-websocket-version") != Some("13") {
+        return Err(("426 Upgrade Required", "WebSocket version 13 is required".into()));
+    }
+    let key =
+        req.header("sec-websocket-key").ok_or(("400 Bad Request", "Sec-WebSocket-Key is missing".into()))?;
+    if !req.header_has("sec-websocket-protocol", SUBPROTOCOL) {
+        return Err(("400 Bad Request", format!("the WebSocket subprotocol {SUBPROTOCOL} is required")));
+    }
+    if let Some(origin) = req.header("origin") {
+        if !shared.origins.allows(origin) {
+            return Err(("403 Forbidden", format!("origin {:?} is not allowed", truncate(origin))));
+        }
+    }
+    Ok(derive_accept_key(key.as_bytes()))
+}
+
+/// Reads up to the end of the head. `Err(None)`: the client went away; `Err(Some(..))`: answer.
+async fn read_head(stream: &mut TcpStream) -> Result<(Request, Vec<u8>), Option<(&'static str, String)>> {
+    let mut buf = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 2048];
+    loop {
+        let n = stream.read(&mut chunk).await.map_err(|_| None)?;
+        if n == 0 {
+            return Err(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut parsed = httparse::Request::new(&mut headers);
+        match parsed.parse(&buf) {
+            Ok(httparse::Status::Complete(len)) => {
+                let target = parsed.path.unwrap_or("/");
+                let (path, query) = target.split_once('?').unwrap_or((target, ""));
+                let mut fields = Vec::with_capacity(parsed.headers.len());
+                for h in parsed.headers.iter() {
+                    let value = std::str::from_utf8(h.value)
+                        .map_err(|_| Some(("400 Bad Request", format!("header {} is not UTF-8", h.name))))?;
+                    fields.push((h.name.to_owned(), value.trim().to_owned()));
+                }
+                let request = Request {
+                    method: parsed.method.unwrap_or("").to_owned(),
+                    path: path.to_owned(),
+                    query: query.to_owned(),
+                    headers: fields,
+                };
+                return Ok((request, buf.split_off(len)));
+            }
+            Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+                return Err(Some((
+                    "431 Request Header Fields Too Large",
+                    format!("the request head exceeds {MAX_HEAD} bytes"),
+                )))
+            }
+            Ok(httparse::Status::Partial) => {}
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(Some(("431 Request Header Fields Too Large", "more than 64 headers".into())))
+            }
+            Err(e) => return Err(Some(("400 Bad Request", format!("malformed HTTP request: {e}")))),
+        }
+    }
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &[u8],
+    head_only: bool,
+) -> Next {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    if !head_only {
+        let _ = stream.write_all(body).await;
+    }
+    let _ = stream.shutdown().await;
+    Next::Done
+}
+
+fn demo_json(shared: &Shared) -> String {
+    let demos: Vec<serde_json::Value> = match shared.config.demo {
+        true => streamlab::demo::DEMOS
+            .iter()
+            .map(|d| serde_json::json!({"host": d.host, "port": d.port, "summary": d.summary}))
+            .collect(),
+        false => Vec::new(),
+    };
+    serde_json::json!({ "demos": demos }).to_string()
+}
+
+fn truncate(s: &str) -> &str {
+    match s.char_indices().nth(100) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,329 @@
+//! [`Policy`]: which targets the relay may connect to — deny by default.
+//!
+//! The decision is a pure function of the requested host and port and the addresses the name
+//! resolved to, so every refused range is tested without ever connecting anywhere.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// One `--allow HOST:PORT` rule; the port may be `*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    host: RuleHost,
+    port: Option<u16>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RuleHost {
+    Name(String),
+    Ip(IpAddr),
+}
+
+impl Rule {
+    /// Parses `HOST:PORT`, `HOST:*`, `[IPV6]:PORT`.
+    ///
+    /// ```
+    /// use streamlab_relay::policy::Rule;
+    /// assert!(Rule::parse("example.com:443").is_ok());
+    /// assert!(Rule::parse("[::1]:*").is_ok());
+    /// assert!(Rule::parse("example.com").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// A missing port, a port out of range, or a host that is neither a name nor an address.
+    pub fn parse(text: &str) -> Result<Rule, String> {
+        let (host, port) =
+            text.rsplit_once(':').ok_or_else(|| format!("{text:?}: expected HOST:PORT or HOST:*"))?;
+        let port = match port {
+            "*" => None,
+            p => Some(
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|&p| p > 0)
+                    .ok_or_else(|| format!("{text:?}: bad port {p:?}"))?,
+            ),
+        };
+        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        let host = match host.parse::<IpAddr>() {
+            Ok(ip) => RuleHost::Ip(canonical(ip)),
+            Err(_)
+                if !host.is_empty()
+                    && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
+            {
+                RuleHost::Name(host.to_ascii_lowercase())
+            }
+            Err(_) => return Err(format!("{text:?}: bad host {host:?}")),
+        };
+        Ok(Rule { host, port })
+    }
+
+    fn port_matches(&self, port: u16) -> bool {
+        self.port.is_none_or(|p| p == port)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.host {
+            RuleHost::Name(n) => write!(f, "{n}")?,
+            RuleHost::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]")?,
+            RuleHost::Ip(ip) => write!(f, "{ip}")?,
+        }
+        match self.port {
+            Some(p) => write!(f, ":{p}"),
+            None => f.write_str(":*"),
+        }
+    }
+}
+
+/// The target policy.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// `--allow` rules.
+    pub allow: Vec<Rule>,
+    /// `--allow-public`: any host whose addresses are all public.
+    pub allow_public: bool,
+}
+
+impl Policy {
+    /// Decides whether `host:port`, which resolved to `addrs`, may be reached.
+    ///
+    /// Allowed when the host (by name or address) and port match an `--allow` rule, or
+    /// `--allow-public` is on; **and** every resolved address is public or itself allowed by
+    /// an IP rule for this port. Loopback, private, link-local, CGNAT, ULA, multicast,
+    /// reserved and IPv4-mapped forms of them are refused unless allowed by IP.
+    ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use streamlab_relay::policy::{Policy, Rule};
+    /// let p = Policy { allow: vec![Rule::parse("localhost:8080").unwrap()], allow_public: false };
+    /// let lo: IpAddr = "127.0.0.1".parse().unwrap();
+    /// // Allowed by name, but the name resolves to loopback, which only an IP rule allows.
+    /// assert!(p.decide("localhost", 8080, &[lo]).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// The reason, for the log and the close frame.
+    pub fn decide(&self, host: &str, port: u16, addrs: &[IpAddr]) -> Result<(), String> {
+        if addrs.is_empty() {
+            return Err(format!("{host} has no address"));
+        }
+        let host_ip =
+            host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).parse::<IpAddr>().ok();
+        let named = self.allow.iter().any(|r| {
+            r.port_matches(port)
+                && match &r.host {
+                    RuleHost::Name(n) => host_ip.is_none() && n.eq_ignore_ascii_case(host),
+                    RuleHost::Ip(ip) => host_ip.map(canonical) == Some(*ip),
+                }
+        });
+        let ip_allowed = |ip: IpAddr| {
+            self.allow.iter().any(|r| r.port_matches(port) && r.host == RuleHost::Ip(canonical(ip)))
+        };
+        // Every address an IP rule allows counts as allowed by it (for numeric forms like 127.1).
+        let all_by_ip = addrs.iter().all(|&ip| ip_allowed(ip));
+        if !(named || all_by_ip || self.allow_public) {
+            return Err(format!("{host}:{port} is not in the relay's allow list"));
+        }
+        for &ip in addrs {
+            if let Some(range) = refused_range(ip) {
+                if !ip_allowed(ip) {
+                    return Err(format!(
+                        "{host} resolves to {ip}, {range}, which is never relayed unless allowed by IP"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An IPv4-mapped or -compatible IPv6 address as the IPv4 address it stands for.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        },
+        v4 => v4,
+    }
+}
+
+/// The IPv4 address inside `::ffff:a.b.c.d`, `::a.b.c.d` or NAT64's `64:ff9b::a.b.c.d`.
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, _, _] => Some(tail),
+        [0, 0, 0, 0, 0, 0, _, _] if s[6] != 0 => Some(tail), // IPv4-compatible (not :: or ::1)
+        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(tail),
+        _ => None,
+    }
+}
+
+/// The name of the always-refused range holding `ip`, or `None` for a public address.
+pub fn refused_range(ip: IpAddr) -> Option<&'static str> {
+    match canonical(ip) {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            Some(match (a, b, c) {
+                (0, _, _) => "0.0.0.0/8 (this network)",
+                (10, _, _) => "10.0.0.0/8 (private, RFC 1918)",
+                (100, 64..=127, _) => "100.64.0.0/10 (carrier-grade NAT)",
+                (127, _, _) => "127.0.0.0/8 (loopback)",
+                (169, 254, _) => "169.254.0.0/16 (link-local, cloud metadata)",
+                (172, 16..=31, _) => "172.16.0.0/12 (private, RFC 1918)",
+                (192, 0, 0) => "192.0.0.0/24 (IETF protocol assignments)",
+                (192, 168, _) => "192.168.0.0/16 (private, RFC 1918)",
+                (198, 18..=19, _) => "198.18.0.0/15 (benchmarking)",
+                (224..=239, _, _) => "224.0.0.0/4 (multicast)",
+                (240..=255, _, _) => "240.0.0.0/4 (reserved, broadcast)",
+                _ => return None,
+            })
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            Some(match s[0] {
+                _ if v6.is_unspecified() => ":: (unspecified)",
+                _ if v6.is_loopback() => "::1 (loopback)",
+                0xfc00..=0xfdff => "fc00::/7 (unique local)",
+                0xfe80..=0xfebf => "fe80::/10 (link-local)",
+                0xfec0..=0xfeff => "fec0::/10 (site-local, deprecated)",
+                0xff00..=0xffff => "ff00::/8 (multicast)",
+                0x2002 => "2002::/16 (6to4, may embed a private address)",
+                0x0000 if s[..5] == [0; 5] => "::/80 (reserved)",
+                0x0100 if s[1..4] == [0; 3] => "100::/64 (discard)",
+                _ => return None,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn policy(rules: &[&str], public: bool) -> Policy {
+        Policy { allow: rules.iter().map(|r| Rule::parse(r).unwrap()).collect(), allow_public: public }
+    }
+
+    #[test]
+    fn every_refused_range_is_refused_even_with_allow_public() {
+        let p = policy(&[], true);
+        for addr in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.0.0.1",
+            "10.255.255.255",
+            "100.64.0.1",
+            "100.127.255.255",
+            "127.0.0.1",
+            "127.1.2.3",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.0.0.1",
+            "192.168.1.1",
+            "198.18.0.1",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "febf::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.1.2.3",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::c0a8:101",
+            "2002:c0a8:101::1",
+            "::2:3",
+            "100::1",
+        ] {
+            let err = p.decide("target.example", 80, &[ip(addr)]).unwrap_err();
+            assert!(err.contains("never relayed"), "{addr}: {err}");
+        }
+    }
+
+    #[test]
+    fn public_addresses_pass_only_with_allow_public_or_a_rule() {
+        for addr in [
+            "93.184.215.14",
+            "8.8.8.8",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.15.255.255",
+            "172.32.0.0",
+            "192.169.0.1",
+            "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(policy(&[], true).decide("example.com", 443, &[ip(addr)]).is_ok(), "{addr}");
+            assert!(policy(&[], false).decide("example.com", 443, &[ip(addr)]).is_err(), "{addr}");
+            assert!(
+                policy(&["example.com:443"], false).decide("example.com", 443, &[ip(addr)]).is_ok(),
+                "{addr}"
+            );
+            assert!(
+                policy(&["example.com:443"], false).decide("example.com", 444, &[ip(addr)]).is_err(),
+                "{addr}"
+            );
+            assert!(
+                policy(&["example.com:*"], false).decide("EXAMPLE.com", 1, &[ip(addr)]).is_ok(),
+                "{addr}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_refused_address_refuses_the_name() {
+        let p = policy(&["example.com:443"], true);
+        let addrs = [ip("93.184.215.14"), ip("10.0.0.5")];
+        assert!(p.decide("example.com", 443, &addrs).unwrap_err().contains("10.0.0.5"));
+    }
+
+    #[test]
+    fn refused_ranges_need_an_ip_rule_for_that_port() {
+        let lo = [ip("127.0.0.1")];
+        assert!(policy(&["localhost:8080"], false).decide("localhost", 8080, &lo).is_err());
+        assert!(policy(&["127.0.0.1:8080"], false).decide("127.0.0.1", 8080, &lo).is_ok());
+        assert!(policy(&["127.0.0.1:8080"], false).decide("127.0.0.1", 8081, &lo).is_err());
+        assert!(policy(&["127.0.0.1:*"], false).decide("127.0.0.1", 9, &lo).is_ok());
+        // Numeric forms resolve to the same address: the IP rule is what decides.
+        assert!(policy(&["127.0.0.1:8080"], false).decide("127.1", 8080, &lo).is_ok());
+        assert!(policy(&[], true).decide("127.1", 8080, &lo).is_err());
+        assert!(policy(&[], true).decide("2130706433", 8080, &lo).is_err());
+        assert!(policy(&[], true).decide("0x7f000001", 8080, &lo).is_err());
+        // A mapped form of an allowed IPv4 address is that address.
+        assert!(policy(&["127.0.0.1:80"], false)
+            .decide("::ffff:127.0.0.1", 80, &[ip("::ffff:127.0.0.1")])
+            .is_ok());
+        assert!(policy(&["[::1]:80"], false).decide("::1", 80, &[ip("::1")]).is_ok());
+        assert!(policy(&["[::1]:80"], false).decide("::1", 80, &[ip("127.0.0.1")]).is_err());
+    }
+
+    #[test]
+    fn deny_by_default() {
+        assert!(policy(&[], false).decide("example.com", 80, &[ip("93.184.215.14")]).is_err());
+        assert!(policy(&[], false).decide("example.com", 80, &[]).is_err());
+    }
+
+    #[test]
+    fn rules_parse_strictly() {
+        for bad in ["", "host", ":80", "host:", "host:0", "host:65536", "host:x", "ho st:80", "[::1:80"] {
+            assert!(Rule::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Rule::parse("[::ffff:127.0.0.1]:80").unwrap().to_string(), "127.0.0.1:80");
+        assert_eq!(Rule::parse("Example.COM:*").unwrap().to_string(), "example.com:*");
+    }
+}

@@ -1,0 +1,239 @@
+//! The relay suites' harness: an in-process relay on 127.0.0.1:0, a `streamlab.v1` WebSocket
+//! client, and loopback TCP servers. Nothing here talks to any address off this machine.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use streamlab::protocol::Control;
+use streamlab_relay::policy::Rule;
+use streamlab_relay::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any single wait in a test may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A relay running in this process.
+pub struct Relay {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Relay {
+    /// Starts a relay with `config` (its `listen` is replaced by 127.0.0.1:0, logging is off).
+    pub async fn start(mut config: Config) -> Relay {
+        config.log = std::env::var_os("RELAY_LOG").is_some();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(streamlab_relay::serve_until(listener, config, async {
+            let _ = stopped.await;
+        }));
+        Relay { addr, stop: Some(stop), task: Some(task) }
+    }
+
+    /// Stops it as SIGTERM would, and waits until it has.
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.expect("relay task").expect("relay result");
+    }
+
+    /// A client with the relay's own origin and the right subprotocol, to `host:port`.
+    pub async fn connect(&self, host: &str, port: u16) -> Client {
+        self.connect_query(&format!("host={host}&port={port}")).await
+    }
+
+    pub async fn connect_query(&self, query: &str) -> Client {
+        let origin = format!("http://{}", self.addr);
+        Client::open(self.addr, query, Some(&origin), Some("streamlab.v1"))
+            .await
+            .expect("WebSocket handshake")
+    }
+}
+
+/// A config allowing `targets` (as --allow rules).
+pub fn allowing(targets: &[&str]) -> Config {
+    let mut c = Config::default();
+    c.policy.allow = targets.iter().map(|t| Rule::parse(t).unwrap()).collect();
+    c
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What a relay said when a session ended.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Closed {
+    pub code: u16,
+    pub reason: String,
+}
+
+/// A `streamlab.v1` client.
+pub struct Client {
+    pub ws: Ws,
+    /// Data received so far (by the `read_*` helpers).
+    pub data: Vec<u8>,
+}
+
+impl Client {
+    /// Opens `/connect?query` with these headers; `Err` holds the HTTP status of a refusal.
+    pub async fn open(
+        relay: SocketAddr,
+        query: &str,
+        origin: Option<&str>,
+        protocol: Option<&str>,
+    ) -> Result<Client, u16> {
+        let mut req = format!("ws://{relay}/connect?{query}").into_client_request().expect("request");
+        if let Some(o) = origin {
+            req.headers_mut().insert("Origin", HeaderValue::from_str(o).unwrap());
+        }
+        if let Some(p) = protocol {
+            req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_str(p).unwrap());
+        }
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(64 << 20))
+            .max_frame_size(Some(64 << 20));
+        match tokio::time::timeout(
+            PATIENCE,
+            tokio_tungstenite::connect_async_with_config(req, Some(config), true),
+        )
+        .await
+        {
+            Err(_) => panic!("handshake timed out"),
+            Ok(Ok((ws, _))) => Ok(Client { ws, data: Vec::new() }),
+            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => Err(resp.status().as_u16()),
+            Ok(Err(e)) => panic!("handshake failed: {e}"),
+        }
+    }
+
+    /// The next message, within [`PATIENCE`].
+    pub async fn next(&mut self) -> Option<Message> {
+        match tokio::time::timeout(PATIENCE, self.ws.next()).await {
+            Err(_) => panic!("no message within {PATIENCE:?}"),
+            Ok(None) => None,
+            Ok(Some(Ok(m))) => Some(m),
+            Ok(Some(Err(e))) => panic!("WebSocket error: {e}"),
+        }
+    }
+
+    /// Expects `connected` and returns (peername, sockname).
+    pub async fn connected(&mut self) -> ((String, u16), (String, u16)) {
+        match self.next().await {
+            Some(Message::Text(t)) => match Control::parse(t.as_str()) {
+                Ok(Control::Connected { peername, sockname }) => (peername, sockname),
+                other => panic!("expected connected, got {other:?}"),
+            },
+            Some(Message::Close(f)) => panic!("closed instead of connected: {f:?}"),
+            other => panic!("expected connected, got {other:?}"),
+        }
+    }
+
+    pub async fn grant(&mut self, bytes: u64) {
+        self.send_text(&Control::Credit { bytes }.to_text()).await;
+    }
+
+    pub async fn send(&mut self, data: &[u8]) {
+        self.ws.send(Message::Binary(Bytes::copy_from_slice(data))).await.expect("send data");
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text.to_owned())).await.expect("send text");
+    }
+
+    pub async fn send_eof(&mut self) {
+        self.send_text(&Control::Eof.to_text()).await;
+    }
+
+    /// Reads data (granting credit as it goes) until `{"type":"eof"}`; returns everything.
+    pub async fn read_to_eof(&mut self) -> Vec<u8> {
+        self.grant(1 << 20).await;
+        loop {
+            match self.next().await {
+                Some(Message::Binary(b)) => {
+                    self.data.extend_from_slice(&b);
+                    self.grant(b.len() as u64).await;
+                }
+                Some(Message::Text(t)) if Control::parse(t.as_str()) == Ok(Control::Eof) => {
+                    return std::mem::take(&mut self.data)
+                }
+                other => panic!("expected data or eof, got {other:?} after {} bytes", self.data.len()),
+            }
+        }
+    }
+
+    /// Reads until at least `n` bytes arrived (granting credit as it goes).
+    pub async fn read_exact(&mut self, n: usize) -> Vec<u8> {
+        self.grant(n as u64).await;
+        while self.data.len() < n {
+            match self.next().await {
+                Some(Message::Binary(b)) => self.data.extend_from_slice(&b),
+                other => panic!("expected data, got {other:?} after {} of {n} bytes", self.data.len()),
+            }
+        }
+        self.data.drain(..n).collect()
+    }
+
+    /// Reads data and control messages until the close frame; returns it (and keeps the data).
+    pub async fn closed(&mut self) -> Closed {
+        loop {
+            match self.next().await {
+                Some(Message::Close(Some(CloseFrame { code, reason }))) => {
+                    return Closed { code: u16::from(code), reason: reason.to_string() }
+                }
+                Some(Message::Close(None)) | None => return Closed { code: 1005, reason: String::new() },
+                Some(Message::Binary(b)) => self.data.extend_from_slice(&b),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// A loopback TCP server running `handler` on each connection; returns its address.
+pub async fn server<F, Fut>(handler: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handler = std::sync::Arc::new(handler);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(handler(stream));
+        }
+    });
+    addr
+}
+
+/// An echo server; FIN is answered with FIN.
+pub async fn echo_server() -> SocketAddr {
+    server(|mut s: TcpStream| async move {
+        let (mut r, mut w) = s.split();
+        let _ = tokio::io::copy(&mut r, &mut w).await;
+        let _ = w.shutdown().await;
+    })
+    .await
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+pub async fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Reads a whole stream.
+pub async fn read_all(s: &mut TcpStream) -> Vec<u8> {
+    let mut v = Vec::new();
+    s.read_to_end(&mut v).await.unwrap();
+    v
+}
