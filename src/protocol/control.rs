@@ -1,12 +1,13 @@
 //! [`Control`]: the text messages of `streamlab.v1`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{ProtocolError, MAX_CREDIT_GRANT};
 
 /// A control message (a WebSocket text frame holding one JSON object).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum Control {
     /// Relay → client, once, when the TCP connection is up: the target's and the relay's
     /// socket addresses, as Python's `getpeername()` / `getsockname()` give them.
@@ -33,21 +34,47 @@ impl Control {
     /// assert_eq!(Control::parse(r#"{"type":"credit","bytes":65536}"#), Ok(Control::Credit { bytes: 65536 }));
     /// assert!(Control::parse(r#"{"type":"credit","bytes":-1}"#).is_err());
     /// assert!(Control::parse(r#"{"type":"launch"}"#).is_err());
+    /// assert!(Control::parse(r#"{"type":"eof","x":1}"#).is_err());
     /// ```
     ///
     /// # Errors
     /// Not JSON, an unknown type or field, or a credit outside 1 to [`MAX_CREDIT_GRANT`].
     pub fn parse(text: &str) -> Result<Control, ProtocolError> {
-        let msg: Control =
-            serde_json::from_str(text).map_err(|e| ProtocolError(format!("bad control message: {e}")))?;
-        if let Control::Credit { bytes } = msg {
-            if bytes == 0 || bytes > MAX_CREDIT_GRANT {
-                return Err(ProtocolError(format!(
-                    "credit must be 1 to {MAX_CREDIT_GRANT} bytes, got {bytes}"
-                )));
+        let bad = |why: String| ProtocolError(format!("bad control message: {why}"));
+        let value: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let obj = value.as_object().ok_or_else(|| bad("expected a JSON object".into()))?;
+        let kind = obj.get("type").and_then(Value::as_str).ok_or_else(|| bad("\"type\" is missing".into()))?;
+        let fields: &[&str] = match kind {
+            "eof" => &["type"],
+            "credit" => &["type", "bytes"],
+            "connected" => &["type", "peername", "sockname"],
+            other => return Err(bad(format!("unknown type {other:?}"))),
+        };
+        if let Some(extra) = obj.keys().find(|k| !fields.contains(&k.as_str())) {
+            return Err(bad(format!("unknown field {extra:?} in {kind:?}")));
+        }
+        match kind {
+            "eof" => Ok(Control::Eof),
+            "credit" => match obj.get("bytes").and_then(Value::as_u64) {
+                Some(bytes) if (1..=MAX_CREDIT_GRANT).contains(&bytes) => Ok(Control::Credit { bytes }),
+                _ => Err(ProtocolError(format!(
+                    "credit must be 1 to {MAX_CREDIT_GRANT} bytes, got {}",
+                    obj.get("bytes").map_or("nothing".to_owned(), Value::to_string)
+                ))),
+            },
+            _ => {
+                let addr = |name: &str| -> Result<(String, u16), ProtocolError> {
+                    let pair = obj.get(name).and_then(Value::as_array).filter(|a| a.len() == 2);
+                    let ip = pair.and_then(|a| a[0].as_str());
+                    let port = pair.and_then(|a| a[1].as_u64()).and_then(|p| u16::try_from(p).ok());
+                    match (ip, port) {
+                        (Some(ip), Some(port)) => Ok((ip.to_owned(), port)),
+                        _ => Err(bad(format!("{name} must be [ip, port]"))),
+                    }
+                };
+                Ok(Control::Connected { peername: addr("peername")?, sockname: addr("sockname")? })
             }
         }
-        Ok(msg)
     }
 
     /// The message as JSON text.

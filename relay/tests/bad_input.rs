@@ -1,0 +1,171 @@
+//! Bad input of every kind gets its clear code or HTTP status, and the relay keeps serving
+//! everyone else: one healthy session stays open through all of it.
+
+mod common;
+
+use common::*;
+use futures_util::SinkExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Sends raw bytes as an HTTP request; returns the status code of the answer.
+async fn raw_status(relay: &Relay, request: &[u8]) -> u16 {
+    let mut s = TcpStream::connect(relay.addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut head = Vec::new();
+    let _ = tokio::time::timeout(PATIENCE, s.read_to_end(&mut head)).await.expect("an answer");
+    let text = String::from_utf8_lossy(&head);
+    text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"))
+}
+
+fn upgrade(path: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra}\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_bad_input_gets_its_answer() {
+    let target = echo_server().await;
+    let port = target.port();
+    let mut config = allowing(&[&format!("127.0.0.1:{port}")]);
+    config.max_per_ip = 1000;
+    let relay = Relay::start(config).await;
+    let origin = format!("http://{}", relay.addr);
+
+    let mut healthy = relay.connect("127.0.0.1", port).await;
+    healthy.connected().await;
+
+    // Refused at the handshake, with an HTTP status.
+    let handshakes: Vec<(&str, Result<(), u16>)> = vec![
+        ("no subprotocol", Client::open(relay.addr, &format!("host=127.0.0.1&port={port}"), Some(&origin), None).await.map(drop)),
+        ("unknown subprotocol", Client::open(relay.addr, &format!("host=127.0.0.1&port={port}"), Some(&origin), Some("chat")).await.map(drop)),
+        ("foreign origin", Client::open(relay.addr, &format!("host=127.0.0.1&port={port}"), Some("https://evil.example"), Some("streamlab.v1")).await.map(drop)),
+    ];
+    for (what, result) in handshakes {
+        let expected = if what == "foreign origin" { 403 } else { 400 };
+        assert_eq!(result.err(), Some(expected), "{what}");
+    }
+    let proto = "Sec-WebSocket-Protocol: streamlab.v1\r\n";
+    for (what, request, status) in [
+        ("plain GET on /connect", b"GET /connect?host=a&port=1 HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), 426),
+        ("POST", b"POST /connect HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".to_vec(), 405),
+        ("garbage", b"\x16\x03\x01 hello there\r\n\r\n".to_vec(), 400),
+        ("head too large", [b"GET / HTTP/1.1\r\nX: ".to_vec(), vec![b'a'; 20_000], b"\r\n\r\n".to_vec()].concat(), 431),
+        ("WebSocket version 8", upgrade("/connect", proto).iter().copied().collect::<Vec<u8>>().replace_version(), 426),
+        ("no Sec-WebSocket-Key", format!("GET /connect HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n{proto}\r\n").into_bytes(), 400),
+        ("unknown path", b"GET /etc/passwd HTTP/1.1\r\n\r\n".to_vec(), 404),
+        ("path traversal", b"GET /../../etc/passwd HTTP/1.1\r\n\r\n".to_vec(), 404),
+        ("upgrade on another path", upgrade("/other", proto), 404),
+    ] {
+        assert_eq!(raw_status(&relay, &request).await, status, "{what}");
+    }
+
+    // Accepted as WebSockets, then closed with 4400 and the reason.
+    for (what, query, reason) in [
+        ("missing host", format!("port={port}"), "host is missing"),
+        ("missing port", "host=127.0.0.1".to_owned(), "port is missing"),
+        ("port 0", "host=127.0.0.1&port=0".to_owned(), "port must be 1 to 65535"),
+        ("port 65536", "host=127.0.0.1&port=65536".to_owned(), "port must be 1 to 65535"),
+        ("port as text", "host=127.0.0.1&port=http".to_owned(), "port must be 1 to 65535"),
+        ("300-character host", format!("host={}&port={port}", "a".repeat(300)), "host: longer than 253"),
+        ("slash in host", format!("host=a%2Fb&port={port}"), "host: only letters"),
+        ("repeated field", format!("host=127.0.0.1&port={port}&port={port}"), "port given twice"),
+        ("unknown field", format!("host=127.0.0.1&port={port}&via=x"), "unknown field"),
+        ("tls=2", format!("host=127.0.0.1&port={port}&tls=2"), "tls must be 0 or 1"),
+        ("sni without tls", format!("host=127.0.0.1&port={port}&sni=x"), "sni is only meaningful"),
+        ("bad percent-encoding", format!("host=%zz&port={port}"), "bad percent-encoding"),
+    ] {
+        let closed = relay.connect_query(&query).await.closed().await;
+        assert_eq!(closed.code, 4400, "{what}: {closed:?}");
+        assert!(closed.reason.contains(reason), "{what}: {closed:?}");
+    }
+
+    // Bad messages inside a session.
+    let text = |t: &str| Message::text(t.to_owned());
+    for (what, msg, code, reason) in [
+        ("text that is not JSON", text("hello"), 4400, "bad control message"),
+        ("unknown control type", text(r#"{"type":"launch"}"#), 4400, "unknown type \"launch\""),
+        ("unknown field", text(r#"{"type":"eof","x":1}"#), 4400, "unknown field \"x\""),
+        ("no type", text(r#"{"bytes":5}"#), 4400, "\"type\" is missing"),
+        ("negative credit", text(r#"{"type":"credit","bytes":-5}"#), 4400, "credit must be 1 to"),
+        ("fractional credit", text(r#"{"type":"credit","bytes":1.5}"#), 4400, "credit must be 1 to"),
+        ("zero credit", text(r#"{"type":"credit","bytes":0}"#), 4400, "credit must be 1 to"),
+        ("huge credit", text(r#"{"type":"credit","bytes":99999999999}"#), 4400, "credit must be 1 to"),
+        ("connected from the client", text(r#"{"type":"connected","peername":["a",1],"sockname":["b",2]}"#), 4400, "relay's message"),
+        ("oversized message", Message::Binary(vec![0u8; (1 << 20) + 1].into()), 1009, "exceeds the limit"),
+        ("text frame that is not UTF-8", Message::Frame(Frame::message(vec![0xff, 0xfe], OpCode::Data(Data::Text), true)), 1007, "not UTF-8"),
+    ] {
+        let mut c = relay.connect("127.0.0.1", port).await;
+        c.connected().await;
+        c.ws.send(msg).await.unwrap();
+        let closed = c.closed().await;
+        assert_eq!(closed.code, code, "{what}: {closed:?}");
+        assert!(closed.reason.contains(reason), "{what}: {closed:?}");
+    }
+
+    // Credit piled up beyond what may be outstanding.
+    let mut c = relay.connect("127.0.0.1", port).await;
+    c.connected().await;
+    for _ in 0..5 {
+        c.grant(16 << 20).await;
+    }
+    let closed = c.closed().await;
+    assert_eq!(closed.code, 4400, "{closed:?}");
+    assert!(closed.reason.contains("credit outstanding"), "{closed:?}");
+
+    // All the while, the healthy session kept working, and new ones still do.
+    healthy.send(b"still alive").await;
+    assert_eq!(healthy.read_exact(11).await, b"still alive");
+    let mut fresh = relay.connect("127.0.0.1", port).await;
+    fresh.connected().await;
+    fresh.send(b"ok").await;
+    assert_eq!(fresh.read_exact(2).await, b"ok");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_past_the_cap_gets_4429_and_the_relay_recovers() {
+    let target = echo_server().await;
+    let mut config = allowing(&[&format!("127.0.0.1:{}", target.port())]);
+    config.max_connections = 20;
+    config.max_per_ip = 20;
+    let relay = Relay::start(config).await;
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        let mut c = relay.connect("127.0.0.1", target.port()).await;
+        c.connected().await;
+        held.push(c);
+    }
+    let mut refused = 0;
+    for _ in 0..60 {
+        if relay.connect("127.0.0.1", target.port()).await.closed().await.code == 4429 {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 60);
+    for c in &mut held {
+        c.send(b"x").await;
+        assert_eq!(c.read_exact(1).await, b"x");
+    }
+    held.clear();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut c = relay.connect("127.0.0.1", target.port()).await;
+    c.connected().await;
+    relay.stop().await;
+}
+
+trait ReplaceVersion {
+    fn replace_version(self) -> Vec<u8>;
+}
+
+impl ReplaceVersion for Vec<u8> {
+    fn replace_version(self) -> Vec<u8> {
+        String::from_utf8(self).unwrap().replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8").into_bytes()
+    }
+}
