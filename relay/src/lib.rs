@@ -59,7 +59,9 @@ impl Shared {
     /// Logs a decision (never a payload, never a token).
     pub(crate) fn log(&self, line: std::fmt::Arguments<'_>) {
         if self.config.log {
-            eprintln!("streamlab-relay: {line}");
+            use std::io::Write;
+            // A closed stderr must not stop the relay.
+            let _ = writeln!(std::io::stderr().lock(), "streamlab-relay: {line}");
         }
     }
 }

@@ -36,21 +36,28 @@ fn main() -> ExitCode {
             Err(e) => return fail(&format!("cannot listen on {}: {e}", config.listen), 1),
         };
         let addr = listener.local_addr().map_or_else(|_| config.listen.to_string(), |a| a.to_string());
-        println!("streamlab-relay: serving http://{addr}/ (WebSocket ws://{addr}/connect)");
+        say(format_args!("serving http://{addr}/ (WebSocket ws://{addr}/connect)"));
         if config.demo {
-            println!("streamlab-relay: demo servers on: see http://{addr}/demo.json");
+            say(format_args!("demo servers on: see http://{addr}/demo.json"));
         }
         for rule in &config.policy.allow {
-            println!("streamlab-relay: allowing {rule}");
+            say(format_args!("allowing {rule}"));
         }
         if config.policy.allow_public {
-            println!("streamlab-relay: allowing public hosts");
+            say(format_args!("allowing public hosts"));
         }
         match streamlab_relay::serve(listener, config).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e.to_string(), 1),
         }
     })
+}
+
+/// A start-up line on stdout; a closed stdout must not stop the relay.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "streamlab-relay: {line}").and_then(|()| out.flush());
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

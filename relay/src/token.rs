@@ -30,7 +30,11 @@ fn now() -> u64 {
 /// assert!(verify(b"0123456789abcdef", &t, "example.com", 80).is_err());
 /// ```
 pub fn mint(secret: &[u8], host: &str, port: u16, ttl: Duration) -> String {
-    let expiry = now() + ttl.as_secs().max(1);
+    mint_until(secret, host, port, now() + ttl.as_secs().max(1))
+}
+
+/// Mints a token for `host:port` that expires at `expiry` (Unix seconds).
+pub fn mint_until(secret: &[u8], host: &str, port: u16, expiry: u64) -> String {
     let tag = mac(secret, host, port, expiry).finalize().into_bytes();
     format!("{expiry}.{}", hex(&tag))
 }

@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-pub use big::Big;
+pub use big::{Big, BIG_LINE};
 pub use drip::Drip;
 pub use echo::Echo;
-pub use example::Example;
-pub use lines::Lines;
+pub use example::{Example, PAGE};
+pub use lines::{Lines, MAX_LINES};
 pub use silent::Silent;
 
 /// What a peer does next.

@@ -43,7 +43,8 @@ impl Control {
         let bad = |why: String| ProtocolError(format!("bad control message: {why}"));
         let value: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         let obj = value.as_object().ok_or_else(|| bad("expected a JSON object".into()))?;
-        let kind = obj.get("type").and_then(Value::as_str).ok_or_else(|| bad("\"type\" is missing".into()))?;
+        let kind =
+            obj.get("type").and_then(Value::as_str).ok_or_else(|| bad("\"type\" is missing".into()))?;
         let fields: &[&str] = match kind {
             "eof" => &["type"],
             "credit" => &["type", "bytes"],

@@ -1,0 +1,159 @@
+//! The demo servers through the relay over real TCP, `/demo.json`, and the static files.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use futures_util::StreamExt;
+use streamlab::demo::{Drip, DEMOS};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+
+async fn demo_relay() -> Relay {
+    let mut config = allowing(&[]);
+    config.demo = true;
+    Relay::start(config).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_demo() {
+    let relay = demo_relay().await;
+    let mut c = relay.connect("echo.demo", 7).await;
+    let (peer, _) = c.connected().await;
+    assert_eq!(peer.0, "127.0.0.1");
+    c.send(b"ping\n").await;
+    assert_eq!(c.read_exact(5).await, b"ping\n");
+    c.send_eof().await;
+    assert_eq!(c.read_to_eof().await, b"");
+    assert_eq!(c.closed().await.code, 1000);
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn example_demo_serves_http() {
+    let relay = demo_relay().await;
+    let mut c = relay.connect("EXAMPLE.demo", 80).await;
+    c.connected().await;
+    c.send(b"GET / HTTP/1.0\r\nHost: example.demo\r\n\r\n").await;
+    let response = String::from_utf8(c.read_to_eof().await).unwrap();
+    assert!(response.starts_with("HTTP/1.0 200 OK\r\n"), "{response}");
+    assert!(response.ends_with(streamlab::demo::PAGE), "{response}");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drip_demo_arrives_in_pieces_over_time() {
+    let relay = demo_relay().await;
+    let mut c = relay.connect("drip.demo", 9000).await;
+    c.connected().await;
+    c.grant(1 << 20).await;
+    let start = Instant::now();
+    let mut pieces = Vec::new();
+    loop {
+        match c.next().await {
+            Some(Message::Binary(b)) => pieces.push((start.elapsed(), b)),
+            Some(Message::Text(_)) => break, // eof
+            other => panic!("{other:?}"),
+        }
+    }
+    let text: Vec<u8> = pieces.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+    assert_eq!(text, Drip::full_text());
+    assert!(pieces.len() >= 5, "{} pieces", pieces.len());
+    assert!(pieces.last().unwrap().0 >= Duration::from_millis(1400), "the pauses are real");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_demo_answers_requests() {
+    let relay = demo_relay().await;
+    let mut c = relay.connect("lines.demo", 9001).await;
+    c.connected().await;
+    c.send(b"3\n").await;
+    assert_eq!(c.read_exact(21).await, b"line 1\nline 2\nline 3\n");
+    c.send(b"100000\n").await;
+    c.send_eof().await;
+    let all = c.read_to_eof().await;
+    assert_eq!(all.iter().filter(|&&b| b == b'\n').count(), 100_000);
+    assert!(all.ends_with(b"line 100000\n"));
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_demo_never_sends_nor_closes() {
+    let relay = demo_relay().await;
+    let mut c = relay.connect("silent.demo", 9002).await;
+    c.connected().await;
+    c.grant(1 << 20).await;
+    c.send(b"anyone there?\n").await;
+    assert!(tokio::time::timeout(Duration::from_millis(1500), c.ws.next()).await.is_err(), "silence");
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_demo_sends_a_line_longer_than_64_kib() {
+    let relay = demo_relay().await;
+    let mut c = relay.connect("big.demo", 9003).await;
+    c.connected().await;
+    let all = c.read_to_eof().await;
+    assert_eq!(all.iter().position(|&b| b == b'\n'), Some(streamlab::demo::BIG_LINE - 1));
+    assert!(all.ends_with(b"after the long line\n"));
+    relay.stop().await;
+}
+
+async fn http_get(relay: &Relay, path: &str) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(relay.addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split..].to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_json_lists_the_demos() {
+    let relay = demo_relay().await;
+    let (status, head, body) = http_get(&relay, "/demo.json").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: application/json"));
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let listed: Vec<(String, u64)> = v["demos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["host"].as_str().unwrap().to_owned(), d["port"].as_u64().unwrap()))
+        .collect();
+    let expected: Vec<(String, u64)> = DEMOS.iter().map(|d| (d.host.to_owned(), u64::from(d.port))).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(listed.len(), 6);
+    relay.stop().await;
+    let relay = Relay::start(allowing(&[])).await;
+    let (_, _, body) = http_get(&relay, "/demo.json").await;
+    assert_eq!(body, br#"{"demos":[]}"#);
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_files_come_from_the_folder_only() {
+    let dir = std::env::temp_dir().join(format!("streamlab-static-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    std::fs::write(dir.join("index.html"), "<h1>page</h1>").unwrap();
+    std::fs::write(dir.join("pkg/app.wasm"), b"\0asm").unwrap();
+    let mut config = allowing(&[]);
+    config.static_dir = Some(dir.clone());
+    let relay = Relay::start(config).await;
+    let (status, head, body) = http_get(&relay, "/").await;
+    assert_eq!((status, body.as_slice()), (200, &b"<h1>page</h1>"[..]));
+    assert!(head.contains("text/html"));
+    let (status, head, _) = http_get(&relay, "/pkg/app.wasm").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: application/wasm"), "{head}");
+    for outside in ["/../Cargo.toml", "/pkg/../../x", "/%2e%2e/x", "/missing.html"] {
+        assert_eq!(http_get(&relay, outside).await.0, 404, "{outside}");
+    }
+    relay.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}

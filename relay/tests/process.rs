@@ -1,0 +1,182 @@
+//! `streamlab-relay` as a program: its options, its start-up line, SIGTERM, the `token`
+//! subcommand, and its memory with 100 stalled connections to a fast sender.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+
+const BIN: &str = env!("CARGO_BIN_EXE_streamlab-relay");
+
+/// A relay process and the address it printed.
+struct Process {
+    child: Child,
+    addr: std::net::SocketAddr,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Process {
+        let mut child = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--quiet"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start streamlab-relay");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        // "streamlab-relay: serving http://127.0.0.1:PORT/ (WebSocket ws://…/connect)"
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"));
+        let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
+        Process { child, addr }
+    }
+
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+#[test]
+fn help_and_bad_options() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for option in [
+        "--listen",
+        "--allow",
+        "--allow-public",
+        "--demo",
+        "--origin",
+        "--token-secret",
+        "--max-connections",
+        "--max-per-ip",
+        "--connect-timeout",
+        "--idle-timeout",
+        "--static",
+        "--ca-file",
+    ] {
+        assert!(help.contains(option), "--help does not explain {option}");
+    }
+    for bad in
+        [&["--bogus"][..], &["--allow"], &["--allow", "nope"], &["--listen", "x"], &["--max-per-ip", "-3"]]
+    {
+        let out = Command::new(BIN).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{bad:?}: {err:?}");
+        assert!(err.starts_with("streamlab-relay: "), "{bad:?}: {err:?}");
+    }
+}
+
+#[test]
+fn token_subcommand_mints_a_valid_token() {
+    let secret = std::env::temp_dir().join(format!("streamlab-secret-{}", std::process::id()));
+    std::fs::write(&secret, "0123456789abcdef0123\n").unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "token",
+            "--secret-file",
+            secret.to_str().unwrap(),
+            "--host",
+            "example.com",
+            "--port",
+            "443",
+            "--ttl",
+            "60",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        streamlab_relay::token::verify(b"0123456789abcdef0123", token.trim(), "example.com", 443),
+        Ok(())
+    );
+    let out = Command::new(BIN).args(["token", "--host", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_file(secret).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_open_connections_with_1001() {
+    let target = echo_server().await;
+    let relay = Process::start(&["--allow", &format!("127.0.0.1:{}", target.port())]);
+    let origin = format!("http://{}", relay.addr);
+    let mut c = Client::open(
+        relay.addr,
+        &format!("host=127.0.0.1&port={}", target.port()),
+        Some(&origin),
+        Some("streamlab.v1"),
+    )
+    .await
+    .unwrap();
+    c.connected().await;
+    let status = tokio::task::spawn_blocking(move || relay.terminate());
+    assert_eq!(c.closed().await, Closed { code: 1001, reason: "relay shutting down".into() });
+    assert!(status.await.unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_stays_bounded_with_stalled_clients() {
+    // A fast sender: writes as fast as it can, forever (until the connection dies).
+    let target = server(|mut s: TcpStream| async move {
+        let block = vec![0x5au8; 256 * 1024];
+        while s.write_all(&block).await.is_ok() {}
+    })
+    .await;
+    let relay = Process::start(&["--allow", &format!("127.0.0.1:{}", target.port()), "--max-per-ip", "200"]);
+    let origin = format!("http://{}", relay.addr);
+    let mut clients = Vec::new();
+    for _ in 0..100 {
+        let mut c = Client::open(
+            relay.addr,
+            &format!("host=127.0.0.1&port={}", target.port()),
+            Some(&origin),
+            Some("streamlab.v1"),
+        )
+        .await
+        .unwrap();
+        c.connected().await;
+        c.grant(100_000).await; // then never again
+        clients.push(c);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss = relay.rss_kib();
+    for c in &mut clients {
+        let mut got = 0;
+        while got < 100_000 {
+            match c.next().await {
+                Some(Message::Binary(b)) => got += b.len(),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(got, 100_000, "exactly the credit");
+        let more =
+            tokio::time::timeout(Duration::from_millis(50), futures_util::StreamExt::next(&mut c.ws)).await;
+        assert!(more.is_err(), "nothing beyond the credit");
+    }
+    println!("relay RSS with 100 stalled connections to a fast sender: {} KiB", rss);
+    assert!(rss < 64 * 1024, "relay RSS {rss} KiB >= 64 MiB");
+    relay.terminate();
+}
