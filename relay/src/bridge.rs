@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{BufMut, BytesMut};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use streamlab::protocol::{CloseCode, ConnectRequest, Control, MAX_CREDIT_OUTSTANDING, MAX_DATA_FRAME};
@@ -211,23 +211,24 @@ async fn downstream(
     credit: &AtomicU64,
     credit_added: &Notify,
 ) -> Option<End> {
-    let mut buf = vec![0u8; MAX_DATA_FRAME];
+    let mut buf = BytesMut::new();
     loop {
         while credit.load(Relaxed) == 0 {
             credit_added.notified().await;
         }
-        let want = buf.len().min(usize::try_from(credit.load(Relaxed)).unwrap_or(usize::MAX));
-        let n = match tcp.read(&mut buf[..want]).await {
+        let want = MAX_DATA_FRAME.min(usize::try_from(credit.load(Relaxed)).unwrap_or(usize::MAX));
+        buf.reserve(want);
+        // Read straight into the frame's payload: no copy on the way to the WebSocket.
+        let n = match tcp.read_buf(&mut (&mut buf).limit(want)).await {
             Ok(n) => n,
             Err(e) => return Some(tcp_error("reading from the target", &e)),
         };
         last_activity.now();
-        let msg = if n == 0 {
-            Message::text(Control::Eof.to_text())
-        } else {
-            Message::Binary(Bytes::copy_from_slice(&buf[..n]))
-        };
         credit.fetch_sub(n as u64, Relaxed);
+        let msg = match n {
+            0 => Message::text(Control::Eof.to_text()),
+            _ => Message::Binary(buf.split().freeze()),
+        };
         if sink.send(msg).await.is_err() {
             return Some(End::ClientGone);
         }

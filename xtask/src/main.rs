@@ -1,9 +1,11 @@
 //! streamlab's automation, the commands the README gives: `cargo xtask <verb>`.
 //!
 //! * `test` — install what is missing, then run every suite (what CI runs);
-//! * `bench-core` — the core benchmark beside CPython's, as a Markdown table.
+//! * `bench-core` — the core benchmark beside CPython's, as a Markdown table;
+//! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table.
 
 mod bench_core;
+mod bench_relay;
 mod run;
 mod setup;
 mod test;
@@ -19,6 +21,9 @@ commands:
                CPython 3.13.0), the wasm32 build
   bench-core   the core benchmark: streamlab's StreamReader beside CPython 3.13.0's on the
                same in-memory work; prints a Markdown table (figures for docs/benchmarks.md)
+  bench-relay  the relay benchmark: streamlab-relay beside websocat and websockify (installed
+               if missing: crates.io, PyPI) and direct TCP; 256 MiB each way and 10,000 round
+               trips; prints a Markdown table (figures for docs/benchmarks.md)
 ";
 
 fn main() -> ExitCode {
@@ -26,6 +31,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test::run(),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
+        Some("bench-relay") if args.len() == 1 => bench_relay::run(),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
