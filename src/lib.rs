@@ -29,10 +29,16 @@
 #![warn(missing_docs, rust_2018_idioms)]
 
 pub mod demo;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
 pub mod protocol;
+pub mod runtime;
 pub mod sansio;
-mod stream;
+pub mod stream;
 pub mod trace;
+pub mod transport;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use runtime::run;
 pub use sansio::{PyException, Separators, StreamError, DEFAULT_LIMIT};
-pub use stream::{ReadTransport, StreamReader};
+pub use stream::{open_connection, OpenOptions, ReadTransport, Relay, StreamReader, StreamWriter};

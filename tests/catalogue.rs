@@ -1,6 +1,8 @@
 //! The hand-written conformance catalogue (asyncio-streams.md §6 and §7): streamlab's trace of
 //! every case equals CPython 3.13.0's, as committed in tests/fixtures/catalogue.jsonl.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use streamlab::trace::{run_line, Options};

@@ -2,6 +2,8 @@
 //! operation whose CPython results do not (readexactly, readuntil and readline within the
 //! limit, read to EOF — not `read(n)`, whose size follows the chunks, nor overruns).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll};

@@ -3,6 +3,8 @@
 //!
 //! `STREAMLAB_SEED` replays a run; `STREAMLAB_SCENARIOS` changes how many are generated.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use rand::rngs::StdRng;

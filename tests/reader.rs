@@ -2,6 +2,8 @@
 //! cancellation, async iteration, exception identity, and linear-time scanning. Each expected
 //! value was observed on CPython 3.13.0 (asyncio-streams.md cites the runs).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::pin;

@@ -1,6 +1,8 @@
 //! The `trace` example as a program: good input gives one result line per scenario; bad input
 //! gives one line on stderr naming the line and field, and a non-zero exit — never a panic.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

@@ -178,6 +178,15 @@ pub enum StreamError {
         /// The operation that found the slot taken.
         op: &'static str,
     },
+    /// `RuntimeError('Cannot call write() after write_eof()')` (or `writelines()`).
+    #[error("Cannot call {method}() after write_eof()")]
+    WriteAfterEof {
+        /// `write` or `writelines`.
+        method: &'static str,
+    },
+    /// `NotImplementedError()`: `write_eof()` over TLS, which cannot half-close.
+    #[error("")]
+    NotImplemented,
     /// `AssertionError`: a transport fed data after EOF, or set a second transport.
     #[error("{0}")]
     Assertion(&'static str),
@@ -193,7 +202,8 @@ impl StreamError {
             StreamError::IncompleteRead { .. } => "IncompleteReadError",
             StreamError::LimitOverrun { .. } => "LimitOverrunError",
             StreamError::LineTooLong { .. } | StreamError::Value(_) => "ValueError",
-            StreamError::ConcurrentWait { .. } => "RuntimeError",
+            StreamError::ConcurrentWait { .. } | StreamError::WriteAfterEof { .. } => "RuntimeError",
+            StreamError::NotImplemented => "NotImplementedError",
             StreamError::Assertion(_) => "AssertionError",
             StreamError::Raised(exc) => exc.name(),
         }
@@ -203,6 +213,7 @@ impl StreamError {
     pub fn repr(&self) -> String {
         match self {
             StreamError::Raised(exc) => exc.repr(),
+            StreamError::NotImplemented => "NotImplementedError()".to_owned(),
             other => format!("{}({})", other.python_name(), py_str_repr(&other.to_string())),
         }
     }

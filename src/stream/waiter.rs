@@ -1,16 +1,17 @@
 //! The reader's single waiter slot: CPython's `_waiter` future, with its exact clearing rules.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
+use super::signal::Signal;
 use crate::sansio::{PyException, StreamError};
 
 /// At most one read waits at a time; a second one that must wait is refused.
 #[derive(Default)]
-pub(crate) struct WaiterSlot(RefCell<Option<Rc<Wait>>>);
+pub(crate) struct WaiterSlot(RefCell<Option<Rc<Signal>>>);
 
 impl WaiterSlot {
     /// Takes the slot for a read named `op`.
@@ -22,7 +23,7 @@ impl WaiterSlot {
         if slot.is_some() {
             return Err(StreamError::ConcurrentWait { op });
         }
-        let wait = Rc::new(Wait::default());
+        let wait = Signal::new();
         *slot = Some(Rc::clone(&wait));
         Ok(WaitFuture { slot: self, wait, done: false })
     }
@@ -32,10 +33,7 @@ impl WaiterSlot {
     pub(crate) fn wake(&self, outcome: Result<(), PyException>) {
         let taken = self.0.borrow_mut().take();
         if let Some(wait) = taken {
-            wait.outcome.set(Some(outcome));
-            if let Some(waker) = wait.waker.take() {
-                waker.wake();
-            }
+            wait.complete(outcome);
         }
     }
 
@@ -43,12 +41,6 @@ impl WaiterSlot {
     pub(crate) fn is_taken(&self) -> bool {
         self.0.borrow().is_some()
     }
-}
-
-#[derive(Default)]
-struct Wait {
-    outcome: Cell<Option<Result<(), PyException>>>,
-    waker: Cell<Option<Waker>>,
 }
 
 /// Awaits a registered wait: `Ok` after data or EOF, `Err` after `set_exception`.
@@ -59,7 +51,7 @@ struct Wait {
 /// in CPython too).
 pub(crate) struct WaitFuture<'a> {
     slot: &'a WaiterSlot,
-    wait: Rc<Wait>,
+    wait: Rc<Signal>,
     done: bool,
 }
 
@@ -67,17 +59,10 @@ impl Future for WaitFuture<'_> {
     type Output = Result<(), PyException>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.wait.outcome.take() {
-            Some(outcome) => {
-                self.done = true;
-                *self.slot.0.borrow_mut() = None;
-                Poll::Ready(outcome)
-            }
-            None => {
-                self.wait.waker.set(Some(cx.waker().clone()));
-                Poll::Pending
-            }
-        }
+        let outcome = std::task::ready!(self.wait.poll_outcome(cx));
+        self.done = true;
+        *self.slot.0.borrow_mut() = None;
+        Poll::Ready(outcome)
     }
 }
 

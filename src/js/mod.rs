@@ -1,0 +1,291 @@
+//! The JavaScript API (browser build): `openConnection` and the `StreamReader` /
+//! `StreamWriter` classes, thin over the Rust ones. Errors are real `Error` objects named after
+//! the Python exception (`IncompleteReadError`, `ConnectionResetError`, …) with CPython's
+//! attributes (`partial`, `expected`, `consumed`, `errno`).
+//!
+//! ```js
+//! const { reader, writer } = await openConnection("example.demo", 80);
+//! writer.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+//! for await (const line of reader) console.log(new TextDecoder().decode(line));
+//! ```
+
+// wasm-bindgen's generated glue needs `unsafe`.
+#![allow(unsafe_code)]
+
+mod errors;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::sansio::Separators;
+use crate::transport::ExtraInfo;
+use crate::{OpenOptions, Relay};
+
+pub use errors::to_js_error;
+use errors::{bytes_arg, type_error};
+
+#[wasm_bindgen(inline_js = r#"
+export function install_async_iterator(proto) {
+  if (proto[Symbol.asyncIterator]) return;
+  proto[Symbol.asyncIterator] = function () {
+    const reader = this;
+    return { next: async () => {
+      const line = await reader.readline();
+      return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
+    } };
+  };
+}
+"#)]
+extern "C" {
+    fn install_async_iterator(proto: &JsValue);
+}
+
+/// `await openConnection(host, port, {limit, ssl, serverHostname, relay, websockify})` →
+/// `{reader, writer}`. Without `relay`, only the in-page `*.demo` servers are reachable.
+#[wasm_bindgen(js_name = openConnection)]
+pub async fn open_connection(
+    host: String,
+    port: JsValue,
+    options: Option<Object>,
+) -> Result<Connection, JsValue> {
+    let port = port_arg(&port)?;
+    let opts = options_arg(options.as_ref())?;
+    let (reader, writer) = crate::open_connection(&host, port, opts).await.map_err(|e| to_js_error(&e))?;
+    Ok(Connection { reader: StreamReader(reader), writer: StreamWriter(writer) })
+}
+
+/// What `openConnection` resolves to.
+#[wasm_bindgen]
+pub struct Connection {
+    reader: StreamReader,
+    writer: StreamWriter,
+}
+
+#[wasm_bindgen]
+impl Connection {
+    /// The reader.
+    #[wasm_bindgen(getter)]
+    pub fn reader(&self) -> StreamReader {
+        let reader = StreamReader(self.reader.0.clone());
+        install_iterator_once(&reader);
+        reader
+    }
+
+    /// The writer.
+    #[wasm_bindgen(getter)]
+    pub fn writer(&self) -> StreamWriter {
+        StreamWriter(self.writer.0.clone())
+    }
+}
+
+fn install_iterator_once(reader: &StreamReader) {
+    thread_local!(static DONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !DONE.with(|d| d.replace(true)) {
+        let value = JsValue::from(StreamReader(reader.0.clone()));
+        install_async_iterator(&Object::get_prototype_of(&value));
+    }
+}
+
+/// asyncio's `StreamReader`. Reads resolve to `Uint8Array`s; `for await (const line of reader)`
+/// iterates lines.
+#[wasm_bindgen]
+pub struct StreamReader(crate::StreamReader);
+
+#[wasm_bindgen]
+impl StreamReader {
+    /// `read(n = -1)`.
+    pub fn read(&self, n: Option<f64>) -> Result<js_sys::Promise, JsValue> {
+        let n = int_arg(n.unwrap_or(-1.0), "n")?;
+        let r = self.0.clone();
+        Ok(future_to_promise(async move { bytes_result(r.read(n).await) }))
+    }
+
+    /// `readline()`.
+    pub fn readline(&self) -> js_sys::Promise {
+        let r = self.0.clone();
+        future_to_promise(async move { bytes_result(r.readline().await) })
+    }
+
+    /// `readexactly(n)`.
+    pub fn readexactly(&self, n: f64) -> Result<js_sys::Promise, JsValue> {
+        let n = int_arg(n, "n")?;
+        let r = self.0.clone();
+        Ok(future_to_promise(async move { bytes_result(r.readexactly(n).await) }))
+    }
+
+    /// `readuntil(separator = "\n" bytes)`: a `Uint8Array`, or an array of them (a tuple).
+    pub fn readuntil(&self, separator: JsValue) -> Result<js_sys::Promise, JsValue> {
+        let seps = if separator.is_undefined() {
+            Separators::byte(b'\n')
+        } else if Array::is_array(&separator) {
+            let items: Result<Vec<Vec<u8>>, JsValue> =
+                Array::from(&separator).iter().map(|v| bytes_arg(&v, "separator")).collect();
+            Separators::tuple(items?)
+        } else {
+            Separators::one(bytes_arg(&separator, "separator")?)
+        };
+        let r = self.0.clone();
+        Ok(future_to_promise(async move { bytes_result(r.readuntil(seps).await) }))
+    }
+
+    /// `at_eof()`.
+    #[wasm_bindgen(js_name = atEof)]
+    pub fn at_eof(&self) -> bool {
+        self.0.at_eof()
+    }
+
+    /// `exception()`: the stored exception as an `Error`, or `null`.
+    pub fn exception(&self) -> JsValue {
+        self.0.exception().map_or(JsValue::NULL, |e| to_js_error(&crate::StreamError::Raised(e)))
+    }
+
+    /// The unread bytes (for showing the buffer).
+    pub fn buffered(&self) -> Uint8Array {
+        Uint8Array::from(&self.0.buffered()[..])
+    }
+
+    /// The `limit`.
+    #[wasm_bindgen(getter)]
+    pub fn limit(&self) -> f64 {
+        self.0.limit() as f64
+    }
+
+    /// Python's `repr(reader)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// asyncio's `StreamWriter`.
+#[wasm_bindgen]
+pub struct StreamWriter(crate::StreamWriter);
+
+#[wasm_bindgen]
+impl StreamWriter {
+    /// `write(data)`: `data` is a `Uint8Array` (Python's bytes-like).
+    pub fn write(&self, data: JsValue) -> Result<(), JsValue> {
+        let data = bytes_arg(&data, "data")?;
+        self.0.write(&data).map_err(|e| to_js_error(&e))
+    }
+
+    /// `writelines(chunks)`.
+    pub fn writelines(&self, chunks: JsValue) -> Result<(), JsValue> {
+        if !Array::is_array(&chunks) {
+            return Err(type_error("writelines() takes an array of Uint8Array"));
+        }
+        let chunks: Result<Vec<Vec<u8>>, JsValue> =
+            Array::from(&chunks).iter().map(|c| bytes_arg(&c, "data")).collect();
+        self.0.writelines(chunks?).map_err(|e| to_js_error(&e))
+    }
+
+    /// `drain()`.
+    pub fn drain(&self) -> js_sys::Promise {
+        let w = self.0.clone();
+        future_to_promise(
+            async move { w.drain().await.map(|()| JsValue::UNDEFINED).map_err(|e| to_js_error(&e)) },
+        )
+    }
+
+    /// `write_eof()`.
+    #[wasm_bindgen(js_name = writeEof)]
+    pub fn write_eof(&self) -> Result<(), JsValue> {
+        self.0.write_eof().map_err(|e| to_js_error(&e))
+    }
+
+    /// `can_write_eof()`.
+    #[wasm_bindgen(js_name = canWriteEof)]
+    pub fn can_write_eof(&self) -> bool {
+        self.0.can_write_eof()
+    }
+
+    /// `close()`.
+    pub fn close(&self) {
+        self.0.close();
+    }
+
+    /// `is_closing()`.
+    #[wasm_bindgen(js_name = isClosing)]
+    pub fn is_closing(&self) -> bool {
+        self.0.is_closing()
+    }
+
+    /// `wait_closed()`.
+    #[wasm_bindgen(js_name = waitClosed)]
+    pub fn wait_closed(&self) -> js_sys::Promise {
+        let w = self.0.clone();
+        future_to_promise(async move {
+            w.wait_closed().await.map(|()| JsValue::UNDEFINED).map_err(|e| to_js_error(&e))
+        })
+    }
+
+    /// `get_extra_info(name, default = null)`: `peername`/`sockname` as `[host, port]`,
+    /// `sslcontext` as an object or `null`, `socket` as `{laddr, raddr}`.
+    #[wasm_bindgen(js_name = getExtraInfo)]
+    pub fn get_extra_info(&self, name: String, default: JsValue) -> JsValue {
+        let address = |host: &str, port: u16| Array::of2(&host.into(), &f64::from(port).into()).into();
+        match self.0.get_extra_info(&name) {
+            None if default.is_undefined() => JsValue::NULL,
+            None => default,
+            Some(ExtraInfo::Address(host, port)) => address(&host, port),
+            Some(ExtraInfo::SslContext) => {
+                let o = Object::new();
+                let _ = Reflect::set(&o, &"protocol".into(), &"TLS (relay)".into());
+                o.into()
+            }
+            Some(ExtraInfo::Socket { laddr, raddr }) => {
+                let o = Object::new();
+                let _ = Reflect::set(&o, &"laddr".into(), &address(&laddr.0, laddr.1));
+                let _ = Reflect::set(&o, &"raddr".into(), &address(&raddr.0, raddr.1));
+                o.into()
+            }
+        }
+    }
+
+    /// Python's `repr(writer)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+fn bytes_result(r: Result<bytes::Bytes, crate::StreamError>) -> Result<JsValue, JsValue> {
+    r.map(|b| Uint8Array::from(&b[..]).into()).map_err(|e| to_js_error(&e))
+}
+
+/// A whole number, as Python's slicing wants (`read(1.5)` is a `TypeError`).
+fn int_arg(n: f64, name: &str) -> Result<isize, JsValue> {
+    if n.fract() != 0.0 || !n.is_finite() {
+        return Err(type_error(&format!("{name} must be an integer, not {n}")));
+    }
+    Ok(n.clamp(isize::MIN as f64, isize::MAX as f64) as isize)
+}
+
+fn port_arg(port: &JsValue) -> Result<u16, JsValue> {
+    let n = port.as_f64().ok_or_else(|| type_error("port must be a number"))?;
+    if n.fract() != 0.0 || !(0.0..=65535.0).contains(&n) {
+        return Err(errors::named_error("OverflowError", "connect(): port must be 0-65535."));
+    }
+    Ok(n as u16)
+}
+
+fn options_arg(options: Option<&Object>) -> Result<OpenOptions, JsValue> {
+    let mut opts = OpenOptions::default();
+    let Some(o) = options else { return Ok(opts) };
+    let get = |k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let limit = get("limit");
+    if !limit.is_undefined() {
+        let n = limit.as_f64().ok_or_else(|| type_error("limit must be a number"))?;
+        if n <= 0.0 {
+            return Err(to_js_error(&crate::sansio::ValueError::LimitNotPositive.into()));
+        }
+        opts.limit = n as usize;
+    }
+    opts.ssl = get("ssl").is_truthy();
+    opts.server_hostname = get("serverHostname").as_string();
+    if let Some(url) = get("relay").as_string() {
+        opts.relay = Some(Relay { url, websockify: get("websockify").is_truthy() });
+    }
+    Ok(opts)
+}

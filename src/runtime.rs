@@ -1,0 +1,99 @@
+//! The little the library needs from an event loop: run a task beside the caller's, sleep,
+//! and read a clock — the browser's (microtasks, `setTimeout`, `performance.now`) under wasm,
+//! a single-threaded executor natively ([`run`], as `asyncio.run`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::sansio::PyException;
+
+pub use web_time::Instant;
+
+/// Runs `task` beside the current one.
+///
+/// # Errors
+/// Natively, outside [`run`]: there is no loop to run it on.
+pub fn spawn_local(task: impl Future<Output = ()> + 'static) -> Result<(), PyException> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        wasm_bindgen_futures::spawn_local(task);
+        Ok(())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    native::spawn(Box::pin(task))
+}
+
+/// Waits `duration` (asyncio's `sleep`).
+pub async fn sleep(duration: Duration) {
+    #[cfg(target_arch = "wasm32")]
+    timeout_future(duration).await;
+    #[cfg(not(target_arch = "wasm32"))]
+    futures_timer::Delay::new(duration).await;
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn timeout_future(duration: Duration) {
+    use wasm_bindgen::JsCast;
+    let millis = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(set_timeout) = set_timeout {
+            let _ = set_timeout.call2(&global, &resolve, &millis.into());
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Runs `main` to completion on a single-threaded loop, with the tasks it spawns (natively;
+/// asyncio's `asyncio.run`).
+///
+/// ```
+/// let line = streamlab::run(async {
+///     let (reader, writer) = streamlab::open_connection("echo.demo", 7, Default::default()).await.unwrap();
+///     writer.write(b"hello\n").unwrap();
+///     reader.readline().await.unwrap()
+/// });
+/// assert_eq!(line, &b"hello\n"[..]);
+/// ```
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run<F: Future>(main: F) -> F::Output {
+    native::run(main)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use futures::executor::{LocalPool, LocalSpawner};
+    use futures::task::LocalSpawnExt;
+
+    use crate::sansio::PyException;
+
+    thread_local! {
+        static SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) -> Result<(), PyException> {
+        SPAWNER.with(|s| match s.borrow().as_ref() {
+            Some(spawner) => {
+                spawner.spawn_local(task).map_err(|e| PyException::new("RuntimeError", e.to_string()))
+            }
+            None => {
+                Err(PyException::new("RuntimeError", "no running event loop (call it inside streamlab::run)"))
+            }
+        })
+    }
+
+    pub(super) fn run<F: Future>(main: F) -> F::Output {
+        let mut pool = LocalPool::new();
+        let previous = SPAWNER.with(|s| s.replace(Some(pool.spawner())));
+        let out = pool.run_until(main);
+        SPAWNER.with(|s| *s.borrow_mut() = previous);
+        out
+    }
+}

@@ -1,0 +1,375 @@
+//! The WebSocket transport (browser only): a relay speaking `streamlab.v1`, or a plain
+//! websockify endpoint.
+//!
+//! The socket owns its event handlers and removes them when the connection ends or the
+//! transport is dropped (never `Closure::forget`). Receive flow control is credit: the relay
+//! may send only what the page has granted, and the page grants only while the reader is not
+//! paused (more than `2 × limit` buffered), so a page that stops reading stops the TCP sender.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use js_sys::{ArrayBuffer, JsString, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+
+use crate::protocol::{CloseCode, ConnectRequest, Control, SUBPROTOCOL};
+use crate::sansio::{PyException, StreamError};
+use crate::stream::{Connection, OpenOptions, Relay};
+use crate::transport::{ExtraInfo, Transport};
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many WebSocket transports hold event handlers now (for leak checks).
+pub fn live_transports() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// A connection through a relay.
+pub struct WebSocketTransport {
+    ws: WebSocket,
+    url: String,
+    websockify: bool,
+    ssl: bool,
+    conn: RefCell<Option<Rc<Connection>>>,
+    handlers: RefCell<Option<Handlers>>,
+    state: RefCell<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The `connected` message (or, for websockify, `open`) arrived.
+    connected: bool,
+    /// How connecting ended, for the `connect` future.
+    outcome: Option<Result<(), PyException>>,
+    connect_waker: Option<std::task::Waker>,
+    peername: (String, u16),
+    sockname: (String, u16),
+    closing: bool,
+    paused: bool,
+    /// Credit granted and not yet used by data received.
+    outstanding: u64,
+    /// The credit window: the most the relay may send ahead.
+    window: u64,
+}
+
+struct Handlers {
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _close: Closure<dyn FnMut(CloseEvent)>,
+    _error: Closure<dyn FnMut(Event)>,
+    _open: Closure<dyn FnMut(Event)>,
+}
+
+/// Connects `conn` to `host:port` through `relay`; resolves once the target is connected.
+///
+/// # Errors
+/// The exception the relay's close code stands for, or `ConnectionRefusedError` when the
+/// relay cannot be reached.
+pub async fn connect(
+    relay: &Relay,
+    host: &str,
+    port: u16,
+    opts: &OpenOptions,
+    conn: &Rc<Connection>,
+) -> Result<(), StreamError> {
+    let url = match relay.websockify {
+        true => relay.url.clone(),
+        false => {
+            let mut req = ConnectRequest::new(host, port);
+            req.tls = opts.ssl;
+            req.sni = opts.server_hostname.clone();
+            format!("{}/connect?{}", relay.url.trim_end_matches('/'), req.to_query())
+        }
+    };
+    let ws = match relay.websockify {
+        true => WebSocket::new(&url),
+        false => WebSocket::new_with_str(&url, SUBPROTOCOL),
+    }
+    .map_err(|e| {
+        StreamError::Raised(PyException::new(
+            "ValueError",
+            format!("bad relay URL {url:?}: {}", js_message(&e)),
+        ))
+    })?;
+    ws.set_binary_type(BinaryType::Arraybuffer);
+    let window = (opts.limit as u64).clamp(16 * 1024, 1024 * 1024);
+    let t = Rc::new(WebSocketTransport {
+        ws,
+        url,
+        websockify: relay.websockify,
+        ssl: opts.ssl,
+        conn: RefCell::new(Some(Rc::clone(conn))),
+        handlers: RefCell::new(None),
+        state: RefCell::new(State { window, ..State::default() }),
+    });
+    t.install_handlers();
+    // Dropping this future before the connection is up (a cancelled connect) closes the socket.
+    let guard = CancelGuard(Rc::clone(&t));
+    let outcome = std::future::poll_fn(|cx| {
+        let mut s = t.state.borrow_mut();
+        match s.outcome.take() {
+            Some(o) => std::task::Poll::Ready(o),
+            None => {
+                s.connect_waker = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        }
+    })
+    .await;
+    std::mem::forget(guard);
+    outcome.map_err(StreamError::Raised)?;
+    conn.attach(Rc::clone(&t) as Rc<dyn Transport>);
+    if !t.websockify {
+        t.top_up_credit();
+    }
+    Ok(())
+}
+
+struct CancelGuard(Rc<WebSocketTransport>);
+
+impl Drop for CancelGuard {
+    fn drop(&mut self) {
+        self.0.finish();
+        let _ = self.0.ws.close();
+    }
+}
+
+impl WebSocketTransport {
+    fn install_handlers(self: &Rc<Self>) {
+        let this = Rc::clone(self);
+        let message =
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| this.on_message(e.data()));
+        let this = Rc::clone(self);
+        let close =
+            Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| this.on_close(e.code(), e.reason()));
+        // `error` carries no detail (a plain Event); the `close` that follows does.
+        let error = Closure::<dyn FnMut(Event)>::new(|_e: Event| {});
+        let this = Rc::clone(self);
+        let open = Closure::<dyn FnMut(Event)>::new(move |_e: Event| {
+            if this.websockify {
+                this.connected(("?".into(), 0), ("?".into(), 0));
+            }
+        });
+        self.ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        self.ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+        self.ws.set_onerror(Some(error.as_ref().unchecked_ref()));
+        self.ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+        *self.handlers.borrow_mut() =
+            Some(Handlers { _message: message, _close: close, _error: error, _open: open });
+        LIVE.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Removes the handlers (breaking the socket ↔ handler cycle) and lets go of the connection.
+    fn finish(&self) {
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
+        self.ws.set_onopen(None);
+        if self.handlers.borrow_mut().take().is_some() {
+            LIVE.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.conn.borrow_mut().take();
+    }
+
+    fn conn(&self) -> Option<Rc<Connection>> {
+        self.conn.borrow().clone()
+    }
+
+    fn resolve_connect(&self, outcome: Result<(), PyException>) {
+        let waker = {
+            let mut s = self.state.borrow_mut();
+            s.outcome = Some(outcome);
+            s.connect_waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn connected(&self, peer: (String, u16), local: (String, u16)) {
+        {
+            let mut s = self.state.borrow_mut();
+            s.connected = true;
+            s.peername = peer;
+            s.sockname = local;
+        }
+        self.resolve_connect(Ok(()));
+    }
+
+    fn on_message(&self, data: JsValue) {
+        if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
+            let bytes = Uint8Array::new(buf).to_vec();
+            if !self.websockify {
+                let mut s = self.state.borrow_mut();
+                s.outstanding = s.outstanding.saturating_sub(bytes.len() as u64);
+            }
+            if let Some(conn) = self.conn() {
+                conn.data_received(&bytes);
+            }
+            if !self.websockify {
+                self.top_up_credit();
+            }
+            return;
+        }
+        let Some(text) = data.dyn_ref::<JsString>().and_then(|s| s.as_string()) else { return };
+        match Control::parse(&text) {
+            Ok(Control::Connected { peername, sockname }) if !self.state.borrow().connected => {
+                self.connected(peername, sockname)
+            }
+            Ok(Control::Eof) => {
+                if let Some(conn) = self.conn() {
+                    conn.eof_received();
+                }
+            }
+            other => {
+                let why = match other {
+                    Err(e) => e.0,
+                    Ok(msg) => format!("unexpected {msg:?}"),
+                };
+                let _ =
+                    self.ws.close_with_code_and_reason(CloseCode::BadRequest.code(), "bad control message");
+                self.lost(Some(PyException::new(
+                    "ConnectionResetError",
+                    format!("the relay broke the protocol: {why}"),
+                )));
+            }
+        }
+    }
+
+    fn on_close(&self, code: u16, reason: String) {
+        if !self.state.borrow().connected {
+            self.resolve_connect(Err(connect_error(code, &reason, &self.url)));
+            self.finish();
+            return;
+        }
+        let exc = match (code, self.websockify) {
+            (1000, _) | (_, true) => None, // a clean end; for websockify, close is EOF
+            (code, _) => Some(match CloseCode::from_code(code) {
+                Some(c) => c.python_exception(&reason),
+                None => PyException::with_errno(
+                    "ConnectionResetError",
+                    104,
+                    format!(
+                        "connection to the relay lost (WebSocket close {code}{})",
+                        if reason.is_empty() { String::new() } else { format!(": {reason}") }
+                    ),
+                ),
+            }),
+        };
+        self.lost(exc);
+    }
+
+    fn lost(&self, exc: Option<PyException>) {
+        if let Some(conn) = self.conn() {
+            conn.connection_lost(exc);
+        }
+        self.finish();
+    }
+
+    /// Keeps the relay's credit topped up to the window, unless the reader paused.
+    fn top_up_credit(&self) {
+        let grant = {
+            let mut s = self.state.borrow_mut();
+            if s.paused || s.closing || s.outstanding >= s.window / 2 {
+                return;
+            }
+            let grant = s.window - s.outstanding;
+            s.outstanding = s.window;
+            grant
+        };
+        let _ = self.ws.send_with_str(&Control::Credit { bytes: grant }.to_text());
+    }
+}
+
+fn connect_error(code: u16, reason: &str, url: &str) -> PyException {
+    match CloseCode::from_code(code) {
+        Some(c) => c.python_exception(reason),
+        // 1006: the handshake failed (relay down, Origin refused, …): the browser says no more.
+        None => PyException::with_errno(
+            "ConnectionRefusedError",
+            111,
+            format!("cannot reach the relay at {url} (WebSocket close {code})"),
+        ),
+    }
+}
+
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{e:?}"), |e| String::from(e.message()))
+}
+
+impl Transport for WebSocketTransport {
+    fn send(&self, data: &[u8]) {
+        let _ = self.ws.send_with_u8_array(data);
+    }
+
+    fn send_eof(&self) {
+        let _ = self.ws.send_with_str(&Control::Eof.to_text());
+    }
+
+    fn close(&self) {
+        self.state.borrow_mut().closing = true;
+        let ws = self.ws.clone();
+        let conn = self.conn();
+        let this_closing = self.handlers.borrow().is_some();
+        // Flush what was written, then end: the relay closes the TCP connection.
+        wasm_bindgen_futures::spawn_local(async move {
+            while ws.buffered_amount() > 0 {
+                crate::runtime::sleep(std::time::Duration::from_millis(4)).await;
+            }
+            let _ = ws.close_with_code(1000);
+            if let (Some(conn), true) = (conn, this_closing) {
+                conn.connection_lost(None);
+            }
+        });
+        self.finish();
+    }
+
+    fn buffered_amount(&self) -> usize {
+        self.ws.buffered_amount() as usize
+    }
+
+    fn pause_reading(&self) {
+        self.state.borrow_mut().paused = true;
+    }
+
+    fn resume_reading(&self) {
+        self.state.borrow_mut().paused = false;
+        if !self.websockify {
+            self.top_up_credit();
+        }
+    }
+
+    /// # Python parity
+    /// Over websockify there is no half-close (and over TLS, as in CPython, none either).
+    fn can_write_eof(&self) -> bool {
+        !self.ssl && !self.websockify
+    }
+
+    fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
+        let s = self.state.borrow();
+        match name {
+            "peername" => Some(ExtraInfo::Address(s.peername.0.clone(), s.peername.1)),
+            "sockname" => Some(ExtraInfo::Address(s.sockname.0.clone(), s.sockname.1)),
+            "sslcontext" if self.ssl => Some(ExtraInfo::SslContext),
+            "socket" => Some(ExtraInfo::Socket { laddr: s.sockname.clone(), raddr: s.peername.clone() }),
+            _ => None,
+        }
+    }
+
+    fn repr(&self) -> String {
+        let s = self.state.borrow();
+        let closing = if s.closing { " closing" } else { "" };
+        format!("<WebSocketTransport {} peer=('{}', {}){closing}>", self.url, s.peername.0, s.peername.1)
+    }
+}
+
+impl Drop for WebSocketTransport {
+    fn drop(&mut self) {
+        self.finish();
+        if self.ws.ready_state() < WebSocket::CLOSING {
+            let _ = self.ws.close();
+        }
+    }
+}
