@@ -21,13 +21,32 @@ use crate::transport::ExtraInfo;
 ///     writer.wait_closed().await.unwrap();
 /// });
 /// ```
+///
+/// When the last handle is dropped while the connection is open, it is closed, as CPython 3.13
+/// closes a garbage-collected writer (which also warns `unclosed <StreamWriter …>`).
 #[derive(Clone)]
-pub struct StreamWriter(Rc<Connection>);
+pub struct StreamWriter(Rc<Handle>);
+
+struct Handle(Rc<Connection>);
+
+impl std::ops::Deref for Handle {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 impl StreamWriter {
     /// The writer of `connection`.
     pub fn new(connection: Rc<Connection>) -> StreamWriter {
-        StreamWriter(connection)
+        StreamWriter(Rc::new(Handle(connection)))
     }
 
     /// `write(data)`: sends now (or buffers). Writes to a lost or closed connection are dropped
@@ -36,7 +55,7 @@ impl StreamWriter {
     /// # Errors
     /// `RuntimeError('Cannot call write() after write_eof()')`, even for empty data.
     pub fn write(&self, data: &[u8]) -> Result<(), StreamError> {
-        self.0.write(data, "write")
+        self.0 .0.write(data, "write")
     }
 
     /// `writelines(chunks)`: the chunks joined, as one write.
@@ -54,7 +73,7 @@ impl StreamWriter {
         B: AsRef<[u8]>,
     {
         let joined: Vec<u8> = chunks.into_iter().flat_map(|c| c.as_ref().to_vec()).collect();
-        self.0.write(&joined, "writelines")
+        self.0 .0.write(&joined, "writelines")
     }
 
     /// `write_eof()`: half-close; reading goes on. A no-op when closing or done already.

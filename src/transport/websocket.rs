@@ -7,6 +7,7 @@
 //! paused (more than `2 × limit` buffered), so a page that stops reading stops the TCP sender.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,6 +30,7 @@ pub fn live_transports() -> usize {
 
 /// A connection through a relay.
 pub struct WebSocketTransport {
+    me: std::rc::Weak<WebSocketTransport>,
     ws: WebSocket,
     url: String,
     websockify: bool,
@@ -53,6 +55,38 @@ struct State {
     outstanding: u64,
     /// The credit window: the most the relay may send ahead.
     window: u64,
+    /// What was sent, to tell the user's unsent bytes from our own control messages.
+    sent: SentLog,
+}
+
+/// `bufferedAmount` counts every unsent byte, our credit messages too; `write()`'s flow control
+/// and `close()` must see only the user's. Sends leave in order, so the unsent bytes are the
+/// last `bufferedAmount` of what was sent.
+#[derive(Default)]
+struct SentLog {
+    total: u64,
+    /// (end offset, length, whether it is user data), oldest first.
+    frames: VecDeque<(u64, u64, bool)>,
+}
+
+impl SentLog {
+    fn push(&mut self, len: usize, user: bool) {
+        self.total += len as u64;
+        self.frames.push_back((self.total, len as u64, user));
+    }
+
+    /// The user's bytes among the last `unsent` bytes sent.
+    fn user_unsent(&mut self, unsent: u64) -> u64 {
+        let sent_out = self.total.saturating_sub(unsent);
+        while self.frames.front().is_some_and(|&(end, _, _)| end <= sent_out) {
+            self.frames.pop_front();
+        }
+        self.frames
+            .iter()
+            .filter(|&&(_, _, user)| user)
+            .map(|&(end, len, _)| len.min(end.saturating_sub(sent_out)))
+            .sum()
+    }
 }
 
 struct Handlers {
@@ -95,7 +129,8 @@ pub async fn connect(
     })?;
     ws.set_binary_type(BinaryType::Arraybuffer);
     let window = (opts.limit as u64).clamp(16 * 1024, 1024 * 1024);
-    let t = Rc::new(WebSocketTransport {
+    let t = Rc::new_cyclic(|me| WebSocketTransport {
+        me: me.clone(),
         ws,
         url,
         websockify: relay.websockify,
@@ -279,7 +314,13 @@ impl WebSocketTransport {
             s.outstanding = s.window;
             grant
         };
-        let _ = self.ws.send_with_str(&Control::Credit { bytes: grant }.to_text());
+        self.send_control(&Control::Credit { bytes: grant });
+    }
+
+    fn send_control(&self, msg: &Control) {
+        let text = msg.to_text();
+        self.state.borrow_mut().sent.push(text.len(), false);
+        let _ = self.ws.send_with_str(&text);
     }
 }
 
@@ -301,33 +342,38 @@ fn js_message(e: &JsValue) -> String {
 
 impl Transport for WebSocketTransport {
     fn send(&self, data: &[u8]) {
+        self.state.borrow_mut().sent.push(data.len(), true);
         let _ = self.ws.send_with_u8_array(data);
     }
 
     fn send_eof(&self) {
-        let _ = self.ws.send_with_str(&Control::Eof.to_text());
+        self.send_control(&Control::Eof);
     }
 
     fn close(&self) {
         self.state.borrow_mut().closing = true;
-        let ws = self.ws.clone();
+        let me = self.me.upgrade();
         let conn = self.conn();
-        let this_closing = self.handlers.borrow().is_some();
-        // Flush what was written, then end: the relay closes the TCP connection.
+        let was_open = self.handlers.borrow().is_some();
+        self.finish(); // stop reading at once
+                       // Flush what the user wrote (our own control messages need no waiting: the close
+                       // frame queues behind them), then end cleanly on a later tick, as CPython does.
         wasm_bindgen_futures::spawn_local(async move {
-            while ws.buffered_amount() > 0 {
+            let Some(me) = me else { return };
+            while me.buffered_amount() > 0 {
                 crate::runtime::sleep(std::time::Duration::from_millis(4)).await;
             }
-            let _ = ws.close_with_code(1000);
-            if let (Some(conn), true) = (conn, this_closing) {
+            let _ = me.ws.close_with_code(1000);
+            if let (Some(conn), true) = (conn, was_open) {
                 conn.connection_lost(None);
             }
         });
-        self.finish();
     }
 
+    /// The user's bytes not yet sent (`bufferedAmount` less our own control messages).
     fn buffered_amount(&self) -> usize {
-        self.ws.buffered_amount() as usize
+        let unsent = u64::from(self.ws.buffered_amount());
+        self.state.borrow_mut().sent.user_unsent(unsent) as usize
     }
 
     fn pause_reading(&self) {

@@ -74,8 +74,12 @@ pub fn oracle(lines: &[String]) -> Vec<String> {
 
 /// The committed catalogue: (name, scenario line, CPython's expected result).
 pub fn catalogue() -> Vec<(String, String, serde_json::Value)> {
-    let text =
-        std::fs::read_to_string(root().join("tests/fixtures/catalogue.jsonl")).expect("read the catalogue");
+    fixtures("catalogue.jsonl")
+}
+
+/// A committed fixture file of tests/fixtures/: (name, scenario line, CPython's result).
+pub fn fixtures(file: &str) -> Vec<(String, String, serde_json::Value)> {
+    let text = std::fs::read_to_string(root().join("tests/fixtures").join(file)).expect("read the fixtures");
     text.lines()
         .map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).expect("catalogue line is JSON");

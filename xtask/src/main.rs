@@ -6,6 +6,7 @@
 
 mod bench_core;
 mod bench_relay;
+mod browser;
 mod run;
 mod setup;
 mod test;
@@ -19,6 +20,8 @@ commands:
   test         install what is missing (Rust targets and components), then run every suite:
                rustfmt, clippy -D warnings, native tests (incl. differential tests against
                CPython 3.13.0), the wasm32 build
+  test-browser only the browser suites (headless Chromium and Firefox, with the relay and
+               its fixtures started for them), installing what they need
   bench-core   the core benchmark: streamlab's StreamReader beside CPython 3.13.0's on the
                same in-memory work; prints a Markdown table (figures for docs/benchmarks.md)
   bench-relay  the relay benchmark: streamlab-relay beside websocat and websockify (installed
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test::run(),
+        Some("test-browser") if args.len() == 1 => browser::run(),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
         Some("bench-relay") if args.len() == 1 => bench_relay::run(),
         Some("-h" | "--help" | "help") => {

@@ -50,3 +50,32 @@ pub fn websockify() -> Result<String, String> {
     }
     Ok(bin.display().to_string())
 }
+
+/// Headless Chromium and Firefox with their drivers (Debian's packages; geckodriver from
+/// crates.io) and wasm-bindgen's test runner, pinned to the crate's version. Returns the
+/// geckodriver path.
+pub fn browsers() -> Result<String, String> {
+    let missing = ["chromium", "chromedriver", "firefox-esr"]
+        .iter()
+        .any(|b| output(&mut cmd(b, &["--version"])).is_err());
+    if missing {
+        let mut update = cmd("apt-get", &["update", "-q"]);
+        check(&mut update)?;
+        let mut install =
+            cmd("apt-get", &["install", "-y", "-q", "chromium", "chromium-driver", "firefox-esr"]);
+        install.env("DEBIAN_FRONTEND", "noninteractive");
+        check(&mut install)?;
+    }
+    let bindgen = output(&mut cmd("wasm-bindgen", &["--version"])).unwrap_or_default();
+    if bindgen.trim() != "wasm-bindgen 0.2.130" {
+        // Not --locked: its lock file pins a webpki-roots the registry no longer has.
+        check(&mut cmd("cargo", &["install", "wasm-bindgen-cli", "--version", "0.2.130", "--force"]))?;
+    }
+    let home = std::env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
+    let gecko = format!("{home}/bin/geckodriver");
+    if output(&mut cmd(&gecko, &["--version"])).is_err() {
+        check(&mut cmd("cargo", &["install", "--locked", "geckodriver"]))?;
+    }
+    Ok(gecko)
+}

@@ -10,8 +10,19 @@ pub fn run() -> Result<(), String> {
     // Native: unit, integration (catalogue, differential vs CPython 3.13.0, chunking, reader,
     // trace program) and doc tests.
     check(&mut cargo(&["test", "--workspace"]))?;
-    // The library must build for the browser.
-    check(&mut cargo(&["build", "--package", "streamlab", "--lib", "--target", "wasm32-unknown-unknown"]))?;
+    // The library in the browser: headless Chromium, then headless Firefox.
+    check(&mut cargo(&[
+        "clippy",
+        "--package",
+        "streamlab",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    crate::browser::run()?;
     eprintln!("==> all suites passed");
     Ok(())
 }

@@ -1,0 +1,305 @@
+//! Every reader and writer method over a real WebSocket to the real relay and real TCP
+//! servers; every close code from a real cause; clean EOF vs lost connection; half-close both
+//! ways; drain against a slow peer; credit flow control while 64 MiB stream in.
+
+use std::time::Duration;
+
+use streamlab::transport::ExtraInfo;
+use streamlab::{open_connection, OpenOptions, Separators, StreamError};
+use wasm_bindgen_test::*;
+
+use crate::common::{fixture, idle_relay, open, python, relay, via, within};
+
+async fn refused_with(host: &str, port: u16) -> StreamError {
+    match via(relay(), host, port).await {
+        Ok(_) => panic!("{host}:{port} connected"),
+        Err(e) => e,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn http_through_the_relay() {
+    // CPython's test_open_connection, over real TCP to the relay's example.demo.
+    let (reader, writer) = open("example.demo", 80).await;
+    writer.write(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    assert_eq!(reader.readline().await.unwrap(), &b"HTTP/1.0 200 OK\r\n"[..]);
+    let rest = reader.read(-1).await.unwrap();
+    assert!(rest.ends_with(streamlab::demo::PAGE.as_bytes()));
+    assert!(reader.at_eof());
+    assert!(!writer.is_closing(), "the peer's EOF does not close the writer");
+    writer.close();
+    writer.wait_closed().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn every_read_method_over_echo() {
+    let (reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write(b"line one\nAAAfour").unwrap();
+    writer.writelines([&b"\r\n"[..], b"rest"]).unwrap();
+    writer.drain().await.unwrap();
+    assert_eq!(reader.readline().await.unwrap(), &b"line one\n"[..]);
+    assert_eq!(reader.readuntil(b"AAA").await.unwrap(), &b"AAA"[..]);
+    assert_eq!(reader.readexactly(4).await.unwrap(), &b"four"[..]);
+    assert_eq!(reader.readuntil(Separators::tuple([&b"\n"[..], b"\r\n"])).await.unwrap(), &b"\r\n"[..]);
+    let some = reader.read(100).await.unwrap();
+    assert!(!some.is_empty() && b"rest".starts_with(&some), "read(n) returns what has come: {some:?}");
+    writer.write_eof().unwrap();
+    let tail = reader.read(-1).await.unwrap();
+    assert_eq!([&some[..], &tail[..]].concat(), b"rest");
+    assert!(reader.at_eof());
+    writer.wait_closed().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn peername_and_sockname_are_the_real_sockets() {
+    let port = fixture("echo");
+    let (_r, writer) = open("127.0.0.1", port).await;
+    assert_eq!(writer.get_extra_info("peername"), Some(ExtraInfo::Address("127.0.0.1".into(), port)));
+    match writer.get_extra_info("sockname") {
+        Some(ExtraInfo::Address(ip, p)) => assert!(ip == "127.0.0.1" && p != port && p > 0),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(writer.get_extra_info("socket"), Some(ExtraInfo::Socket { .. })));
+    assert_eq!(writer.get_extra_info("sslcontext"), None);
+    assert!(writer.to_string().starts_with("<StreamWriter transport=<WebSocketTransport ws://"));
+}
+
+#[wasm_bindgen_test]
+async fn write_eof_half_closes_and_the_answer_still_arrives() {
+    // The server reads to EOF, then answers: write_eof() must reach it as a FIN.
+    let (reader, writer) = open("127.0.0.1", fixture("count")).await;
+    writer.write(&[7u8; 1000]).unwrap();
+    assert!(writer.can_write_eof());
+    writer.write_eof().unwrap();
+    assert!(!writer.is_closing());
+    assert_eq!(reader.readline().await.unwrap(), &b"got 1000\n"[..]);
+    assert_eq!(reader.read(-1).await.unwrap(), &b""[..]);
+    writer.wait_closed().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_peers_eof_leaves_the_writer_usable() {
+    let (reader, writer) = open("lines.demo", 9001).await;
+    writer.write(b"2\n").unwrap();
+    assert_eq!(reader.readline().await.unwrap(), &b"line 1\n"[..]);
+    assert_eq!(reader.readline().await.unwrap(), &b"line 2\n"[..]);
+    writer.write(b"1\n").unwrap(); // still writable
+    assert_eq!(reader.readline().await.unwrap(), &b"line 1\n"[..]);
+}
+
+#[wasm_bindgen_test]
+async fn refused_port_is_connection_refused() {
+    let port = fixture("closed");
+    let err = refused_with("127.0.0.1", port).await;
+    assert_eq!(
+        python(&err),
+        ("ConnectionRefusedError".into(), format!("[Errno 111] Connect call failed ('127.0.0.1', {port})"))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn policy_refusal_is_permission_error() {
+    let err = refused_with("127.0.0.1", 1).await; // loopback, but not allowed
+    assert_eq!(err.python_name(), "PermissionError");
+    assert!(err.to_string().starts_with("[Errno 13] "), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn unknown_name_is_gaierror() {
+    let err = refused_with("nosuch.demo", 80).await;
+    assert_eq!(err.python_name(), "gaierror");
+}
+
+#[wasm_bindgen_test]
+async fn bad_request_is_value_error() {
+    let err = refused_with("bad host", 80).await;
+    assert_eq!(err.python_name(), "ValueError");
+    assert!(err.to_string().contains("host"), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn connect_timeout_is_timeout_error() {
+    let err = refused_with("127.0.0.1", fixture("backlog")).await;
+    assert_eq!(err.python_name(), "TimeoutError");
+}
+
+#[wasm_bindgen_test]
+async fn too_many_connections_is_refused() {
+    let (_a, _wa) = via(idle_relay(), "echo.demo", 7).await.unwrap();
+    let (_b, _wb) = via(idle_relay(), "echo.demo", 7).await.unwrap();
+    let err = via(idle_relay(), "echo.demo", 7).await.err().expect("a third connection is over the cap");
+    assert_eq!(err.python_name(), "ConnectionRefusedError");
+    assert!(err.to_string().contains("limit per address"), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn idle_timeout_is_timeout_error_and_poisons_the_reader() {
+    let (reader, writer) = via(idle_relay(), "silent.demo", 9002).await.unwrap();
+    let err = reader.read(10).await.unwrap_err();
+    assert_eq!(err.python_name(), "TimeoutError");
+    assert!(matches!(writer.wait_closed().await, Err(StreamError::Raised(e)) if e.name() == "TimeoutError"));
+}
+
+#[wasm_bindgen_test]
+async fn a_reset_loses_the_connection_and_hides_buffered_data() {
+    let (reader, writer) = open("127.0.0.1", fixture("reset")).await;
+    writer.write(b"hello\n").unwrap();
+    assert_eq!(reader.readline().await.unwrap(), &b"bye\n"[..]);
+    let err = writer.wait_closed().await.unwrap_err();
+    assert_eq!(err.python_name(), "ConnectionResetError");
+    assert!(err.to_string().starts_with("[Errno 104] Connection reset by peer"), "{err}");
+    // Every later read, drain and wait_closed raise it too.
+    assert_eq!(reader.read(0).await.unwrap_err().python_name(), "ConnectionResetError");
+    assert_eq!(writer.drain().await.unwrap_err().python_name(), "ConnectionResetError");
+    assert_eq!(writer.wait_closed().await.unwrap_err().python_name(), "ConnectionResetError");
+    assert!(writer.is_closing());
+    writer.write(b"dropped").unwrap(); // silently
+}
+
+#[wasm_bindgen_test]
+async fn a_clean_close_keeps_buffered_data_readable() {
+    let (reader, writer) = open("example.demo", 80).await;
+    writer.write(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    assert_eq!(reader.readline().await.unwrap(), &b"HTTP/1.1 200 OK\r\n"[..]);
+    writer.close();
+    writer.wait_closed().await.unwrap();
+    let rest = reader.read(-1).await.unwrap();
+    assert!(rest.ends_with(b"</html>\n"), "unread data survives close");
+    assert!(reader.at_eof());
+}
+
+#[wasm_bindgen_test]
+async fn write_after_close_is_dropped_and_drain_raises() {
+    let (_reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.close();
+    assert!(writer.is_closing());
+    writer.write(b"data").unwrap();
+    assert_eq!(
+        python(&writer.drain().await.unwrap_err()),
+        ("ConnectionResetError".into(), "Connection lost".into())
+    );
+    writer.wait_closed().await.unwrap();
+    writer.write_eof().unwrap(); // a no-op when closing
+}
+
+#[wasm_bindgen_test]
+async fn write_after_write_eof_is_a_runtime_error() {
+    let (_r, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write_eof().unwrap();
+    assert_eq!(
+        python(&writer.write(b"").unwrap_err()),
+        ("RuntimeError".into(), "Cannot call write() after write_eof()".into())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn drain_really_waits_for_a_slow_peer() {
+    // The slow fixture reads 1 KiB every 10 ms through an 8 KiB window: once the relay's socket
+    // buffer is full, the page's WebSocket buffer passes 64 KiB and drain() must wait for it to
+    // fall to 16 KiB.
+    let (_r, writer) = open("127.0.0.1", fixture("slow")).await;
+    let mut longest = Duration::ZERO;
+    for _ in 0..256 {
+        writer.write(&vec![b'x'; 64 * 1024]).unwrap();
+        let start = streamlab::runtime::Instant::now();
+        writer.drain().await.unwrap();
+        longest = longest.max(start.elapsed());
+        if longest >= Duration::from_millis(150) {
+            break;
+        }
+    }
+    assert!(longest >= Duration::from_millis(150), "drain never waited (longest {longest:?})");
+    writer.close();
+}
+
+#[wasm_bindgen_test]
+async fn drain_returns_at_once_when_nothing_is_buffered() {
+    let (_r, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write(b"x").unwrap();
+    let mut drain = std::pin::pin!(writer.drain());
+    assert!(matches!(crate::common::poll_once(drain.as_mut()), std::task::Poll::Ready(Ok(()))));
+}
+
+#[wasm_bindgen_test]
+async fn credit_keeps_the_buffer_near_twice_the_limit_over_64_mib() {
+    let limit = 64 * 1024;
+    let opts = OpenOptions { limit, relay: Some(relay()), ..OpenOptions::default() };
+    let (reader, _w) = open_connection("127.0.0.1", fixture("source"), opts).await.unwrap();
+    let (mut total, mut most) = (0usize, 0usize);
+    loop {
+        most = most.max(reader.buffered().len());
+        let chunk = reader.read(256 * 1024).await.unwrap();
+        if chunk.is_empty() {
+            break;
+        }
+        total += chunk.len();
+        if total % (8 << 20) < chunk.len() {
+            // Now and then a slow consumer: the sender must wait, not the buffer grow.
+            streamlab::runtime::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert_eq!(total, 64 << 20);
+    // Pause above 2 × limit; at most one credit window (= limit) was already on its way.
+    assert!(most > 2 * limit, "flow control never engaged: {most}");
+    assert!(most <= 3 * limit + 64 * 1024, "the buffer reached {most} bytes");
+}
+
+#[wasm_bindgen_test]
+async fn drip_through_the_relay_shows_partial_reads() {
+    let (reader, _w) = open("drip.demo", 9000).await;
+    let first = reader.read(100).await.unwrap();
+    assert!(first.len() < 20, "the first read returns only what has come: {first:?}");
+    let rest = reader.read(-1).await.unwrap();
+    assert_eq!([&first[..], &rest[..]].concat(), streamlab::demo::Drip::full_text());
+}
+
+#[wasm_bindgen_test]
+async fn silent_never_sends_through_the_relay() {
+    let (reader, _w) = open("silent.demo", 9002).await;
+    assert!(within(Duration::from_millis(400), reader.readline()).await.is_none());
+}
+
+#[wasm_bindgen_test]
+async fn big_line_through_the_relay() {
+    let (reader, _w) = open("big.demo", 9003).await;
+    match reader.readuntil(b"\n").await {
+        Err(StreamError::LimitOverrun { consumed, .. }) => assert!(consumed > 65536),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(python(&reader.readline().await.unwrap_err()).0, "ValueError");
+}
+
+#[wasm_bindgen_test]
+async fn async_iteration_over_lines_through_the_relay() {
+    let (reader, writer) = open("lines.demo", 9001).await;
+    writer.write(b"500\n").unwrap();
+    writer.write_eof().unwrap();
+    let mut n = 0;
+    while let Some(line) = reader.next_line().await.unwrap() {
+        n += 1;
+        assert_eq!(line, format!("line {n}\n").as_bytes());
+    }
+    assert_eq!(n, 500);
+}
+
+#[wasm_bindgen_test]
+async fn ssl_without_a_tls_target_fails_and_server_hostname_needs_ssl() {
+    let opts =
+        OpenOptions { server_hostname: Some("x".into()), relay: Some(relay()), ..OpenOptions::default() };
+    let err = open_connection("127.0.0.1", fixture("echo"), opts).await.unwrap_err();
+    assert_eq!(python(&err), ("ValueError".into(), "server_hostname is only meaningful with ssl".into()));
+    let opts = OpenOptions { ssl: true, relay: Some(relay()), ..OpenOptions::default() };
+    let err = open_connection("127.0.0.1", fixture("echo"), opts).await.unwrap_err();
+    assert_eq!(
+        err.python_name(),
+        "ConnectionRefusedError",
+        "the TLS handshake with a plain server fails: {err}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_relay_is_connection_refused() {
+    let dead = streamlab::Relay { url: format!("ws://127.0.0.1:{}", fixture("closed")), websockify: false };
+    let err = via(dead, "echo.demo", 7).await.err().expect("no relay there");
+    assert_eq!(err.python_name(), "ConnectionRefusedError");
+}

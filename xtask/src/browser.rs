@@ -1,0 +1,172 @@
+//! The browser suites: `tests/browser/` compiled to wasm and run by wasm-bindgen's test
+//! runner in headless Chromium, then in headless Firefox, against real services started
+//! here: the relay (demo servers on) and loopback fixtures, a second relay with a short idle
+//! timeout and a per-address cap of 2, and a websockify fixed to the echo fixture.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::run::{cargo, check, root};
+use crate::setup;
+
+/// A background service, ended when dropped.
+struct Service {
+    child: Child,
+    first_line: String,
+}
+
+impl Service {
+    fn start(program: &str, args: &[String], read_line: bool) -> Result<Service, String> {
+        let mut child = Command::new(program)
+            .args(args)
+            .current_dir(root())
+            .stdin(Stdio::piped())
+            .stdout(if read_line { Stdio::piped() } else { Stdio::null() })
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start {program}: {e}"))?;
+        let mut first_line = String::new();
+        if read_line {
+            let out = child.stdout.take().ok_or("no stdout")?;
+            BufReader::new(out).read_line(&mut first_line).map_err(|e| format!("{program}: {e}"))?;
+        }
+        Ok(Service { child, first_line })
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn wait_listening(port: u16) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!("nothing listens on 127.0.0.1:{port}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// The relay's `ws://…` URL from its start-up line.
+fn relay_url(service: &Service) -> Result<String, String> {
+    let url = service
+        .first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .ok_or("the relay printed no URL")?;
+    Ok(url.trim_end_matches('/').replacen("http://", "ws://", 1))
+}
+
+pub fn run() -> Result<(), String> {
+    let geckodriver = setup::browsers()?;
+    let websockify = setup::websockify()?;
+    check(&mut cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "streamlab-relay",
+        "--bin",
+        "streamlab-relay",
+        "--example",
+        "fixtures",
+    ]))?;
+    let target = root().join("target/release");
+    let fixtures = Service::start(&target.join("examples/fixtures").display().to_string(), &[], true)?;
+    let ports: Vec<(String, u16)> = fixtures
+        .first_line
+        .trim()
+        .trim_matches(['{', '}'])
+        .split(',')
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once(':')?;
+            Some((k.trim_matches('"').to_owned(), v.parse().ok()?))
+        })
+        .collect();
+    let port = |name: &str| {
+        ports.iter().find(|(k, _)| k == name).map(|&(_, p)| p).ok_or(format!("no {name} fixture"))
+    };
+
+    let page = free_port()?;
+    let origin = format!("http://127.0.0.1:{page}");
+    let relay_bin = target.join("streamlab-relay").display().to_string();
+    let mut args: Vec<String> = [
+        "--listen",
+        "127.0.0.1:0",
+        "--quiet",
+        "--demo",
+        "--origin",
+        &origin,
+        "--connect-timeout",
+        "1",
+        "--max-per-ip",
+        "64",
+    ]
+    .map(String::from)
+    .to_vec();
+    for (_, p) in &ports {
+        args.extend(["--allow".to_owned(), format!("127.0.0.1:{p}")]);
+    }
+    let relay = Service::start(&relay_bin, &args, true)?;
+    let idle_args: Vec<String> = [
+        "--listen",
+        "127.0.0.1:0",
+        "--quiet",
+        "--demo",
+        "--origin",
+        &origin,
+        "--idle-timeout",
+        "0.5",
+        "--max-per-ip",
+        "2",
+    ]
+    .map(String::from)
+    .to_vec();
+    let idle_relay = Service::start(&relay_bin, &idle_args, true)?;
+    let ws_port = free_port()?;
+    let _websockify = Service::start(
+        &websockify,
+        &[format!("127.0.0.1:{ws_port}"), format!("127.0.0.1:{}", port("echo")?)],
+        false,
+    )?;
+    wait_listening(ws_port)?;
+
+    let envs = [
+        ("STREAMLAB_RELAY", relay_url(&relay)?),
+        ("STREAMLAB_IDLE_RELAY", relay_url(&idle_relay)?),
+        ("STREAMLAB_WEBSOCKIFY", format!("ws://127.0.0.1:{ws_port}")),
+        ("STREAMLAB_FIXTURES", fixtures.first_line.trim().to_owned()),
+        ("WASM_BINDGEN_TEST_ADDRESS", format!("127.0.0.1:{page}")),
+        ("WASM_BINDGEN_TEST_TIMEOUT", "120".to_owned()),
+    ];
+    for (driver, path) in [("CHROMEDRIVER", "/usr/bin/chromedriver".to_owned()), ("GECKODRIVER", geckodriver)]
+    {
+        let mut test = cargo(&[
+            "test",
+            "--package",
+            "streamlab",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "browser",
+        ]);
+        test.envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .env_remove("CHROMEDRIVER")
+            .env_remove("GECKODRIVER")
+            .env(driver, path);
+        eprintln!("==> browser suite with {driver}");
+        check(&mut test)?;
+    }
+    Ok(())
+}
