@@ -127,7 +127,7 @@ async fn connect_timeout_is_timeout_error() {
 async fn too_many_connections_is_refused() {
     let (_a, _wa) = via(idle_relay(), "echo.demo", 7).await.unwrap();
     let (_b, _wb) = via(idle_relay(), "echo.demo", 7).await.unwrap();
-    let err = via(idle_relay(), "echo.demo", 7).await.err().expect("a third connection is over the cap");
+    let err = via(idle_relay(), "echo.demo", 7).await.expect_err("a third connection is over the cap");
     assert_eq!(err.python_name(), "ConnectionRefusedError");
     assert!(err.to_string().contains("limit per address"), "{err}");
 }
@@ -300,6 +300,6 @@ async fn ssl_without_a_tls_target_fails_and_server_hostname_needs_ssl() {
 #[wasm_bindgen_test]
 async fn an_unreachable_relay_is_connection_refused() {
     let dead = streamlab::Relay { url: format!("ws://127.0.0.1:{}", fixture("closed")), websockify: false };
-    let err = via(dead, "echo.demo", 7).await.err().expect("no relay there");
+    let err = via(dead, "echo.demo", 7).await.expect_err("no relay there");
     assert_eq!(err.python_name(), "ConnectionRefusedError");
 }
