@@ -204,3 +204,37 @@ async fn drain_and_wait_closed_reject_with_the_lost_connection() {
     assert_eq!(prop(&err, "errno"), 104.0);
     assert!(reader.exception().is_instance_of::<js_sys::Error>());
 }
+
+#[wasm_bindgen_test]
+async fn read_defaults_to_reading_until_eof() {
+    let (reader, writer) = demo("echo.demo", 7).await;
+    writer.writelines(Array::of2(&bytes(b"to "), &bytes(b"the end")).into()).unwrap();
+    assert!(writer.can_write_eof());
+    writer.write_eof().unwrap();
+    assert_eq!(text(&settle(reader.read(None).unwrap()).await.unwrap()), "to the end");
+    assert!(reader.at_eof());
+}
+
+#[wasm_bindgen_test]
+async fn buffered_shows_the_unread_bytes() {
+    let (reader, writer) = demo("echo.demo", 7).await;
+    writer.write(bytes(b"first\nsecond")).unwrap();
+    assert_eq!(text(&settle(reader.readline()).await.unwrap()), "first\n");
+    assert_eq!(text(&reader.buffered().into()), "second");
+    assert!(reader
+        .to_string_js()
+        .starts_with("<StreamReader 6 bytes transport=<MemoryTransport echo.demo:7>"));
+    assert!(reader.exception().is_null());
+}
+
+#[wasm_bindgen_test]
+async fn writer_repr_and_write_after_eof() {
+    let (_reader, writer) = demo("echo.demo", 7).await;
+    assert!(writer
+        .to_string_js()
+        .starts_with("<StreamWriter transport=<MemoryTransport echo.demo:7> reader=<StreamReader"));
+    writer.write_eof().unwrap();
+    let err = writer.write(bytes(b"late")).unwrap_err();
+    assert_eq!(prop(&err, "name"), "RuntimeError");
+    assert_eq!(prop(&err, "message"), "Cannot call write() after write_eof()");
+}

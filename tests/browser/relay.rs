@@ -303,3 +303,73 @@ async fn an_unreachable_relay_is_connection_refused() {
     let err = via(dead, "echo.demo", 7).await.expect_err("no relay there");
     assert_eq!(err.python_name(), "ConnectionRefusedError");
 }
+
+#[wasm_bindgen_test]
+async fn read_zero_consumes_nothing_and_at_eof_waits_for_the_end() {
+    let (reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write(b"abc").unwrap();
+    assert_eq!(reader.readexactly(1).await.unwrap(), &b"a"[..]);
+    assert_eq!(reader.read(0).await.unwrap(), &b""[..]);
+    assert!(!reader.at_eof());
+    assert_eq!(reader.readexactly(2).await.unwrap(), &b"bc"[..]);
+}
+
+#[wasm_bindgen_test]
+async fn readexactly_past_the_end_is_incomplete_read() {
+    let (reader, writer) = open("example.demo", 80).await;
+    writer.write(b"GET /missing HTTP/1.0\r\n\r\n").unwrap();
+    match reader.readexactly(1 << 20).await {
+        Err(StreamError::IncompleteRead { partial, expected }) => {
+            assert!(partial.starts_with(b"HTTP/1.0 404 Not Found\r\n"));
+            assert_eq!(expected, Some(1 << 20));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(reader.at_eof(), "the buffer was emptied into partial");
+}
+
+#[wasm_bindgen_test]
+async fn writelines_reaches_the_peer_as_one_stream() {
+    let (reader, writer) = open("127.0.0.1", fixture("count")).await;
+    writer.writelines([&b"one "[..], b"two ", b"three"]).unwrap();
+    writer.write_eof().unwrap();
+    assert_eq!(reader.readline().await.unwrap(), &b"got 13\n"[..]);
+}
+
+#[wasm_bindgen_test]
+async fn close_is_idempotent_and_wait_closed_repeats() {
+    let (_reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.close();
+    writer.close();
+    assert!(writer.is_closing());
+    writer.wait_closed().await.unwrap();
+    writer.wait_closed().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_second_reader_waiting_on_a_real_connection_is_a_runtime_error() {
+    let (reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    let mut first = std::pin::pin!(reader.readline());
+    assert!(crate::common::poll_once(first.as_mut()).is_pending());
+    let err = reader.readexactly(3).await.unwrap_err();
+    assert_eq!(
+        python(&err),
+        (
+            "RuntimeError".into(),
+            "readexactly() called while another coroutine is already waiting for incoming data".into()
+        )
+    );
+    writer.write(b"ok\n").unwrap();
+    assert_eq!(first.await.unwrap(), &b"ok\n"[..]);
+}
+
+#[wasm_bindgen_test]
+async fn a_large_message_both_ways_arrives_whole() {
+    let (reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    let sent: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    for piece in sent.chunks(300_000) {
+        writer.write(piece).unwrap();
+        writer.drain().await.unwrap();
+    }
+    assert_eq!(reader.readexactly(sent.len() as isize).await.unwrap(), &sent[..]);
+}

@@ -69,8 +69,13 @@ fn relay_url(service: &Service) -> Result<String, String> {
     Ok(url.trim_end_matches('/').replacen("http://", "ws://", 1))
 }
 
-pub fn run() -> Result<(), String> {
+/// Runs the suite with `cargo test` in each browser; with `wasm_pack`, also through
+/// `wasm-pack test --headless --chrome --firefox` (how wasm users run browser tests).
+pub fn run(wasm_pack: bool) -> Result<(), String> {
     let geckodriver = setup::browsers()?;
+    if wasm_pack {
+        setup::wasm_pack()?;
+    }
     let websockify = setup::websockify()?;
     check(&mut cargo(&[
         "build",
@@ -150,7 +155,8 @@ pub fn run() -> Result<(), String> {
         ("WASM_BINDGEN_TEST_ADDRESS", format!("127.0.0.1:{page}")),
         ("WASM_BINDGEN_TEST_TIMEOUT", "120".to_owned()),
     ];
-    for (driver, path) in [("CHROMEDRIVER", "/usr/bin/chromedriver".to_owned()), ("GECKODRIVER", geckodriver)]
+    for (driver, path) in
+        [("CHROMEDRIVER", "/usr/bin/chromedriver".to_owned()), ("GECKODRIVER", geckodriver.clone())]
     {
         let mut test = cargo(&[
             "test",
@@ -166,6 +172,27 @@ pub fn run() -> Result<(), String> {
             .env_remove("GECKODRIVER")
             .env(driver, path);
         eprintln!("==> browser suite with {driver}");
+        check(&mut test)?;
+    }
+    if wasm_pack {
+        let mut test = crate::run::cmd(
+            "wasm-pack",
+            &[
+                "test",
+                "--headless",
+                "--chrome",
+                "--firefox",
+                "--mode",
+                "no-install",
+                "--",
+                "--test",
+                "browser",
+            ],
+        );
+        test.envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("RUSTFLAGS", "-D warnings")
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("GECKODRIVER", &geckodriver);
         check(&mut test)?;
     }
     Ok(())

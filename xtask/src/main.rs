@@ -21,7 +21,8 @@ commands:
                rustfmt, clippy -D warnings, native tests (incl. differential tests against
                CPython 3.13.0), the wasm32 build
   test-browser only the browser suites (headless Chromium and Firefox, with the relay and
-               its fixtures started for them), installing what they need
+               its fixtures started for them), installing what they need;
+               --wasm-pack: also through `wasm-pack test --headless --chrome --firefox`
   bench-core   the core benchmark: streamlab's StreamReader beside CPython 3.13.0's on the
                same in-memory work; prints a Markdown table (figures for docs/benchmarks.md)
   bench-relay  the relay benchmark: streamlab-relay beside websocat and websockify (installed
@@ -33,7 +34,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test::run(),
-        Some("test-browser") if args.len() == 1 => browser::run(),
+        Some("test-browser") if args.len() == 1 => browser::run(false),
+        Some("test-browser") if args.len() == 2 && args[1] == "--wasm-pack" => browser::run(true),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
         Some("bench-relay") if args.len() == 1 => bench_relay::run(),
         Some("-h" | "--help" | "help") => {

@@ -79,3 +79,11 @@ pub fn browsers() -> Result<String, String> {
     }
     Ok(gecko)
 }
+
+/// wasm-pack from crates.io, for running the browser suite the way wasm users do.
+pub fn wasm_pack() -> Result<(), String> {
+    if output(&mut cmd("wasm-pack", &["--version"])).is_err() {
+        check(&mut cmd("cargo", &["install", "--locked", "wasm-pack"]))?;
+    }
+    Ok(())
+}

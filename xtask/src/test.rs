@@ -22,7 +22,7 @@ pub fn run() -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
-    crate::browser::run()?;
+    crate::browser::run(true)?;
     eprintln!("==> all suites passed");
     Ok(())
 }
