@@ -41,6 +41,26 @@ extern "C" {
     fn install_async_iterator(proto: &JsValue);
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const ASYNC_ITERATOR_TS: &str = r#"
+export interface StreamReader {
+  /** `async for line in reader`: lines with their `\n`, the last one possibly without. */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+}
+export interface OpenOptions {
+  /** The reader's limit (default 65536). */
+  limit?: number;
+  /** TLS to the target, through the relay. */
+  ssl?: boolean;
+  /** The TLS server name (default: host); only with ssl. */
+  serverHostname?: string;
+  /** The relay's URL, e.g. "ws://127.0.0.1:8765"; without it only the in-page *.demo hosts exist. */
+  relay?: string;
+  /** The relay is a plain websockify (target fixed by the server). */
+  websockify?: boolean;
+}
+"#;
+
 /// `await openConnection(host, port, {limit, ssl, serverHostname, relay, websockify})` →
 /// `{reader, writer}`. Without `relay`, only the in-page `*.demo` servers are reachable.
 #[wasm_bindgen(js_name = openConnection)]
