@@ -23,6 +23,16 @@ pub fn spawn_local(task: impl Future<Output = ()> + 'static) -> Result<(), PyExc
     native::spawn(Box::pin(task))
 }
 
+/// `fut`'s output if it finishes within `limit`, else `None` (and `fut` is dropped, i.e.
+/// cancelled) — asyncio's `wait_for`.
+pub async fn timeout<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
+    use futures::future::{select, Either};
+    match select(std::pin::pin!(fut), std::pin::pin!(sleep(limit))).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
+    }
+}
+
 /// Waits `duration` (asyncio's `sleep`).
 pub async fn sleep(duration: Duration) {
     #[cfg(target_arch = "wasm32")]

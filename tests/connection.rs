@@ -23,15 +23,6 @@ fn python(e: &StreamError) -> (String, String) {
     (e.python_name().to_owned(), e.to_string())
 }
 
-/// Whether `fut` finishes within `limit` (driving the loop meanwhile).
-async fn within<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
-    let timer = pin!(streamlab::runtime::sleep(limit));
-    match futures::future::select(pin!(fut), timer).await {
-        futures::future::Either::Left((out, _)) => Some(out),
-        futures::future::Either::Right(_) => None,
-    }
-}
-
 #[test]
 fn http_1_0_exchange_then_eof() {
     // [test_open_connection]
@@ -224,7 +215,10 @@ fn silent_never_sends_nor_closes() {
     run(async {
         let (reader, writer) = open("silent.demo", 9002).await;
         writer.write(b"anyone?\n").unwrap();
-        assert!(within(Duration::from_millis(300), reader.read(10)).await.is_none(), "EOF never comes");
+        assert!(
+            streamlab::runtime::timeout(Duration::from_millis(300), reader.read(10)).await.is_none(),
+            "EOF never comes"
+        );
         assert!(!reader.at_eof());
     });
 }

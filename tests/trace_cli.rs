@@ -9,11 +9,16 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// Builds the example (`cargo test --test trace_cli` alone would not) and returns its path.
+///
+/// With the workspace selected, as `cargo xtask test` selects it: a `streamlab`-only build
+/// unifies dependency features differently, recompiles the library and overwrites
+/// `libstreamlab.rlib` (a `cdylib` crate's rlib has no hash in its name) under the other
+/// crates' feet.
 fn trace_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let out = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "trace", "--message-format=json"])
+            .args(["build", "--quiet", "--workspace", "--example", "trace", "--message-format=json"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stderr(Stdio::inherit())
             .output()

@@ -40,6 +40,16 @@ impl Process {
         Process { child, addr }
     }
 
+    /// A `streamlab.v1` client with the relay's own origin, connected to 127.0.0.1:`port`.
+    async fn connect(&self, port: u16) -> Client {
+        let origin = format!("http://{}", self.addr);
+        let query = format!("host=127.0.0.1&port={port}");
+        let mut c =
+            Client::open(self.addr, &query, Some(&origin), Some("streamlab.v1")).await.expect("handshake");
+        c.connected().await;
+        c
+    }
+
     fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
@@ -122,16 +132,7 @@ fn token_subcommand_mints_a_valid_token() {
 async fn sigterm_closes_open_connections_with_1001() {
     let target = echo_server().await;
     let relay = Process::start(&["--allow", &format!("127.0.0.1:{}", target.port())]);
-    let origin = format!("http://{}", relay.addr);
-    let mut c = Client::open(
-        relay.addr,
-        &format!("host=127.0.0.1&port={}", target.port()),
-        Some(&origin),
-        Some("streamlab.v1"),
-    )
-    .await
-    .unwrap();
-    c.connected().await;
+    let mut c = relay.connect(target.port()).await;
     let status = tokio::task::spawn_blocking(move || relay.terminate());
     assert_eq!(c.closed().await, Closed { code: 1001, reason: "relay shutting down".into() });
     assert!(status.await.unwrap().success());
@@ -146,18 +147,9 @@ async fn memory_stays_bounded_with_stalled_clients() {
     })
     .await;
     let relay = Process::start(&["--allow", &format!("127.0.0.1:{}", target.port()), "--max-per-ip", "200"]);
-    let origin = format!("http://{}", relay.addr);
     let mut clients = Vec::new();
     for _ in 0..100 {
-        let mut c = Client::open(
-            relay.addr,
-            &format!("host=127.0.0.1&port={}", target.port()),
-            Some(&origin),
-            Some("streamlab.v1"),
-        )
-        .await
-        .unwrap();
-        c.connected().await;
+        let mut c = relay.connect(target.port()).await;
         c.grant(100_000).await; // then never again
         clients.push(c);
     }

@@ -23,7 +23,8 @@ use crate::transport::{ExtraInfo, Transport};
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// How many WebSocket transports hold event handlers now (for leak checks).
+/// How many WebSocket transports exist now (for leak checks): one that is never freed, by a
+/// cycle or a forgotten handle, stays counted.
 pub fn live_transports() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
@@ -139,9 +140,10 @@ pub async fn connect(
         handlers: RefCell::new(None),
         state: RefCell::new(State { window, ..State::default() }),
     });
+    LIVE.fetch_add(1, Ordering::Relaxed);
     t.install_handlers();
     // Dropping this future before the connection is up (a cancelled connect) closes the socket.
-    let guard = CancelGuard(Rc::clone(&t));
+    let mut guard = CancelGuard(Some(Rc::clone(&t)));
     let outcome = std::future::poll_fn(|cx| {
         let mut s = t.state.borrow_mut();
         match s.outcome.take() {
@@ -153,7 +155,7 @@ pub async fn connect(
         }
     })
     .await;
-    std::mem::forget(guard);
+    guard.0 = None; // settled: no longer a cancellation
     outcome.map_err(StreamError::Raised)?;
     conn.attach(Rc::clone(&t) as Rc<dyn Transport>);
     if !t.websockify {
@@ -162,12 +164,14 @@ pub async fn connect(
     Ok(())
 }
 
-struct CancelGuard(Rc<WebSocketTransport>);
+struct CancelGuard(Option<Rc<WebSocketTransport>>);
 
 impl Drop for CancelGuard {
     fn drop(&mut self) {
-        self.0.finish();
-        let _ = self.0.ws.close();
+        if let Some(t) = self.0.take() {
+            t.finish();
+            let _ = t.ws.close();
+        }
     }
 }
 
@@ -193,7 +197,6 @@ impl WebSocketTransport {
         self.ws.set_onopen(Some(open.as_ref().unchecked_ref()));
         *self.handlers.borrow_mut() =
             Some(Handlers { _message: message, _close: close, _error: error, _open: open });
-        LIVE.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Removes the handlers (breaking the socket ↔ handler cycle) and lets go of the connection.
@@ -202,9 +205,7 @@ impl WebSocketTransport {
         self.ws.set_onclose(None);
         self.ws.set_onerror(None);
         self.ws.set_onopen(None);
-        if self.handlers.borrow_mut().take().is_some() {
-            LIVE.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.handlers.borrow_mut().take();
         self.conn.borrow_mut().take();
     }
 
@@ -413,6 +414,7 @@ impl Transport for WebSocketTransport {
 
 impl Drop for WebSocketTransport {
     fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
         self.finish();
         if self.ws.ready_state() < WebSocket::CLOSING {
             let _ = self.ws.close();

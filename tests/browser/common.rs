@@ -2,8 +2,6 @@
 //! time: a page cannot read environment variables), and small helpers.
 
 use std::future::Future;
-use std::pin::pin;
-use std::time::Duration;
 
 use streamlab::{open_connection, OpenOptions, Relay, StreamError, StreamReader, StreamWriter};
 
@@ -53,14 +51,6 @@ pub async fn open(host: &str, port: u16) -> (StreamReader, StreamWriter) {
 /// `(python name, str(exc))` of an error.
 pub fn python(e: &StreamError) -> (String, String) {
     (e.python_name().to_owned(), e.to_string())
-}
-
-/// `Some(output)` if `fut` finishes within `limit`.
-pub async fn within<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
-    match futures::future::select(pin!(fut), pin!(streamlab::runtime::sleep(limit))).await {
-        futures::future::Either::Left((out, _)) => Some(out),
-        futures::future::Either::Right(_) => None,
-    }
 }
 
 /// Polls a future once, without waiting.

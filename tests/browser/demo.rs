@@ -6,7 +6,7 @@ use streamlab::transport::ExtraInfo;
 use streamlab::{open_connection, OpenOptions, StreamReader, StreamWriter};
 use wasm_bindgen_test::*;
 
-use crate::common::{python, within};
+use crate::common::python;
 
 async fn open(host: &str, port: u16) -> (StreamReader, StreamWriter) {
     open_connection(host, port, OpenOptions::default()).await.expect("open_connection")
@@ -79,7 +79,7 @@ async fn big_line_overruns_in_page() {
 #[wasm_bindgen_test]
 async fn silent_in_page_never_sends() {
     let (reader, _w) = open("silent.demo", 9002).await;
-    assert!(within(Duration::from_millis(300), reader.read(10)).await.is_none());
+    assert!(streamlab::runtime::timeout(Duration::from_millis(300), reader.read(10)).await.is_none());
     assert!(!reader.at_eof());
 }
 

@@ -1,5 +1,5 @@
-//! No leaks: 1,000 connections opened and closed leave wasm memory and the WebSocket handlers
-//! where they were.
+//! No leaks: 1,000 connections opened and closed leave wasm memory and the transports (each
+//! owning its socket and handlers) where they were.
 
 use streamlab::transport::websocket::live_transports;
 use wasm_bindgen::JsCast;
@@ -32,8 +32,9 @@ async fn a_thousand_connections_leave_nothing_behind() {
     }
     streamlab::runtime::sleep(std::time::Duration::from_millis(50)).await;
     let grown = wasm_memory_bytes() - memory;
-    assert_eq!(live_transports(), handlers, "WebSocket handlers left attached");
-    assert!(grown <= 1024.0 * 1024.0, "wasm memory grew by {grown} bytes over 1,000 connections");
+    assert_eq!(live_transports(), handlers, "transports (with their sockets and handlers) left alive");
+    assert!(grown <= 256.0 * 1024.0, "wasm memory grew by {grown} bytes over 1,000 connections");
+    console_log!("wasm memory growth over 1,000 connections: {grown} bytes");
 }
 
 #[wasm_bindgen_test]

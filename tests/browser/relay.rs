@@ -8,7 +8,7 @@ use streamlab::transport::ExtraInfo;
 use streamlab::{open_connection, OpenOptions, Separators, StreamError};
 use wasm_bindgen_test::*;
 
-use crate::common::{fixture, idle_relay, open, python, relay, via, within};
+use crate::common::{fixture, idle_relay, open, python, relay, via};
 
 async fn refused_with(host: &str, port: u16) -> StreamError {
     match via(relay(), host, port).await {
@@ -256,7 +256,7 @@ async fn drip_through_the_relay_shows_partial_reads() {
 #[wasm_bindgen_test]
 async fn silent_never_sends_through_the_relay() {
     let (reader, _w) = open("silent.demo", 9002).await;
-    assert!(within(Duration::from_millis(400), reader.readline()).await.is_none());
+    assert!(streamlab::runtime::timeout(Duration::from_millis(400), reader.readline()).await.is_none());
 }
 
 #[wasm_bindgen_test]

@@ -106,39 +106,17 @@ pub fn run(wasm_pack: bool) -> Result<(), String> {
     let page = free_port()?;
     let origin = format!("http://127.0.0.1:{page}");
     let relay_bin = target.join("streamlab-relay").display().to_string();
-    let mut args: Vec<String> = [
-        "--listen",
-        "127.0.0.1:0",
-        "--quiet",
-        "--demo",
-        "--origin",
-        &origin,
-        "--connect-timeout",
-        "1",
-        "--max-per-ip",
-        "64",
-    ]
-    .map(String::from)
-    .to_vec();
+    let relay_args = |extra: &[&str]| -> Vec<String> {
+        let base = ["--listen", "127.0.0.1:0", "--quiet", "--demo", "--origin", origin.as_str()];
+        base.iter().chain(extra).map(|a| (*a).to_owned()).collect()
+    };
+    let mut args = relay_args(&["--connect-timeout", "1", "--max-per-ip", "64"]);
     for (_, p) in &ports {
         args.extend(["--allow".to_owned(), format!("127.0.0.1:{p}")]);
     }
     let relay = Service::start(&relay_bin, &args, true)?;
-    let idle_args: Vec<String> = [
-        "--listen",
-        "127.0.0.1:0",
-        "--quiet",
-        "--demo",
-        "--origin",
-        &origin,
-        "--idle-timeout",
-        "0.5",
-        "--max-per-ip",
-        "2",
-    ]
-    .map(String::from)
-    .to_vec();
-    let idle_relay = Service::start(&relay_bin, &idle_args, true)?;
+    let idle_relay =
+        Service::start(&relay_bin, &relay_args(&["--idle-timeout", "0.5", "--max-per-ip", "2"]), true)?;
     let ws_port = free_port()?;
     let _websockify = Service::start(
         &websockify,
