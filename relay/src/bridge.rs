@@ -165,7 +165,13 @@ async fn upstream(
                 if client_eof.load(Relaxed) {
                     return End::fail(CloseCode::BadRequest, "data after eof");
                 }
-                if let Err(e) = tcp.write_all(&data).await {
+                // Flush too: TLS may keep records buffered after `write` returned.
+                if let Err(e) = async {
+                    tcp.write_all(&data).await?;
+                    tcp.flush().await
+                }
+                .await
+                {
                     return tcp_error("writing to the target", &e);
                 }
             }
@@ -185,10 +191,11 @@ async fn upstream(
                     return End::fail(CloseCode::BadRequest, "eof sent twice")
                 }
                 Ok(Control::Eof) => {
-                    client_eof.store(true, Relaxed);
                     if let Err(e) = tcp.shutdown().await {
                         return tcp_error("half-closing the target", &e);
                     }
+                    // Only once the FIN (and TLS close_notify) is out may the session end.
+                    client_eof.store(true, Relaxed);
                     client_eof_sent.notify_one();
                 }
                 Ok(Control::Connected { .. }) => {

@@ -95,3 +95,24 @@ async fn an_unknown_issuer_is_refused() {
     relay.stop().await;
     std::fs::remove_file(ca_file).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_tls_upload_ending_in_eof_arrives_whole() {
+    // TLS keeps records buffered after write(): the relay must flush each message, and send
+    // close_notify/FIN only after all of it.
+    let (port, ca_file) = tls_echo().await;
+    let mut config = allowing(&[&format!("127.0.0.1:{port}")]);
+    config.ca_file = Some(ca_file.clone());
+    let relay = Relay::start(config).await;
+    let mut c = relay.connect_query(&format!("host=127.0.0.1&port={port}&tls=1&sni=localhost")).await;
+    c.connected().await;
+    let sent: Vec<u8> = (0..600_000u32).map(|i| (i % 253) as u8).collect();
+    for piece in sent.chunks(70_000) {
+        c.send(piece).await;
+    }
+    c.send_eof().await;
+    assert_eq!(c.read_to_eof().await, sent);
+    assert_eq!(c.closed().await.code, 1000);
+    relay.stop().await;
+    std::fs::remove_file(ca_file).ok();
+}

@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
-use std::task::Waker;
 use std::time::Duration;
 
 use super::signal::{yield_now, Awaited, Signal};
@@ -43,7 +42,7 @@ struct State {
     lost: bool,
     /// The "closed" future's result.
     closed: Option<Result<(), PyException>>,
-    closed_waiters: Vec<Waker>,
+    closed_waiters: Vec<Rc<Signal>>,
     /// Writing is paused (more than [`HIGH_WATER`] buffered).
     paused: bool,
     drain_waiters: Vec<Rc<Signal>>,
@@ -107,7 +106,9 @@ impl Connection {
             None => self.reader.feed_eof(),
             Some(e) => self.reader.set_exception(e.clone()),
         }
-        closed_waiters.into_iter().for_each(Waker::wake);
+        for waiter in closed_waiters {
+            waiter.complete(exc.clone().map_or(Ok(()), Err));
+        }
         for waiter in drain_waiters {
             waiter.complete(exc.clone().map_or(Ok(()), Err));
         }
@@ -233,18 +234,19 @@ impl Connection {
     }
 
     pub(crate) async fn wait_closed(&self) -> Result<(), StreamError> {
-        std::future::poll_fn(|cx| {
+        let waiter = {
             let mut s = self.state.borrow_mut();
             match &s.closed {
-                Some(Ok(())) => std::task::Poll::Ready(Ok(())),
-                Some(Err(e)) => std::task::Poll::Ready(Err(StreamError::Raised(e.clone()))),
+                Some(Ok(())) => return Ok(()),
+                Some(Err(e)) => return Err(StreamError::Raised(e.clone())),
                 None => {
-                    s.closed_waiters.push(cx.waker().clone());
-                    std::task::Poll::Pending
+                    let w = Signal::new();
+                    s.closed_waiters.push(Rc::clone(&w));
+                    w
                 }
             }
-        })
-        .await
+        };
+        Awaited(waiter).await.map_err(StreamError::Raised)
     }
 
     pub(crate) fn extra_info(&self, name: &str) -> Option<ExtraInfo> {

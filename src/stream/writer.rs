@@ -117,6 +117,12 @@ impl StreamWriter {
     ///
     /// # Errors
     /// The exception the connection was lost with, every time it is awaited.
+    ///
+    /// # Python parity
+    /// Once both sides have sent EOF (`write_eof()` and the peer's), the relay ends the
+    /// connection (WebSocket 1000), so it ends cleanly here without `close()`: `wait_closed()`
+    /// returns and `is_closing()` turns true. CPython keeps such a half-closed-both-ways TCP
+    /// socket open until `close()`. The in-page demo servers behave as the relay does.
     pub async fn wait_closed(&self) -> Result<(), StreamError> {
         self.0.wait_closed().await
     }

@@ -71,7 +71,9 @@ struct SentLog {
 }
 
 impl SentLog {
-    fn push(&mut self, len: usize, user: bool) {
+    /// Records a send; `unsent` (the socket's `bufferedAmount` before it) prunes what left.
+    fn push(&mut self, len: usize, user: bool, unsent: u64) {
+        self.user_unsent(unsent);
         self.total += len as u64;
         self.frames.push_back((self.total, len as u64, user));
     }
@@ -297,8 +299,12 @@ impl WebSocketTransport {
         self.lost(exc);
     }
 
+    /// The connection is over; before `connected`, the connect itself fails with it.
     fn lost(&self, exc: Option<PyException>) {
-        if let Some(conn) = self.conn() {
+        if !self.state.borrow().connected {
+            let exc = exc.unwrap_or_else(|| PyException::new("ConnectionResetError", "Connection lost"));
+            self.resolve_connect(Err(exc));
+        } else if let Some(conn) = self.conn() {
             conn.connection_lost(exc);
         }
         self.finish();
@@ -320,7 +326,8 @@ impl WebSocketTransport {
 
     fn send_control(&self, msg: &Control) {
         let text = msg.to_text();
-        self.state.borrow_mut().sent.push(text.len(), false);
+        let unsent = u64::from(self.ws.buffered_amount());
+        self.state.borrow_mut().sent.push(text.len(), false, unsent);
         let _ = self.ws.send_with_str(&text);
     }
 }
@@ -343,7 +350,8 @@ fn js_message(e: &JsValue) -> String {
 
 impl Transport for WebSocketTransport {
     fn send(&self, data: &[u8]) {
-        self.state.borrow_mut().sent.push(data.len(), true);
+        let unsent = u64::from(self.ws.buffered_amount());
+        self.state.borrow_mut().sent.push(data.len(), true, unsent);
         let _ = self.ws.send_with_u8_array(data);
     }
 
@@ -353,21 +361,22 @@ impl Transport for WebSocketTransport {
 
     fn close(&self) {
         self.state.borrow_mut().closing = true;
+        // Stop reading at once; `close` stays installed, so a failure during the flush still
+        // ends the connection with its exception.
+        self.ws.set_onmessage(None);
         let me = self.me.upgrade();
-        let conn = self.conn();
-        let was_open = self.handlers.borrow().is_some();
-        self.finish(); // stop reading at once
-                       // Flush what the user wrote (our own control messages need no waiting: the close
-                       // frame queues behind them), then end cleanly on a later tick, as CPython does.
+        // Flush what the user wrote (our own control messages need no waiting: the close
+        // frame queues behind them), then end cleanly on a later tick, as CPython does.
         wasm_bindgen_futures::spawn_local(async move {
             let Some(me) = me else { return };
-            while me.buffered_amount() > 0 {
+            while me.buffered_amount() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
                 crate::runtime::sleep(std::time::Duration::from_millis(4)).await;
             }
-            let _ = me.ws.close_with_code(1000);
-            if let (Some(conn), true) = (conn, was_open) {
-                conn.connection_lost(None);
+            if me.ws.ready_state() < WebSocket::CLOSING {
+                let _ = me.ws.close_with_code(1000);
             }
+            // A no-op if the socket's own close already ended the connection with an error.
+            me.lost(None);
         });
     }
 

@@ -373,3 +373,17 @@ async fn a_large_message_both_ways_arrives_whole() {
     }
     assert_eq!(reader.readexactly(sent.len() as isize).await.unwrap(), &sent[..]);
 }
+
+#[wasm_bindgen_test]
+async fn close_while_the_socket_dies_mid_flush_reports_the_loss() {
+    // A 2 MiB message is over the relay's 1 MiB limit: it closes with 1009 while the page is
+    // still flushing after close(). wait_closed() must end, with the loss, not wait forever.
+    let (_reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write(&vec![0u8; 2 << 20]).unwrap();
+    writer.close();
+    let ended = streamlab::runtime::timeout(Duration::from_secs(10), writer.wait_closed()).await;
+    let err = ended.expect("wait_closed() hung").unwrap_err();
+    assert_eq!(err.python_name(), "ConnectionResetError");
+    // 1009 from the relay, or 1006 when the browser, still sending, sees the TCP close first.
+    assert!(err.to_string().contains("WebSocket close 10"), "{err}");
+}
