@@ -54,6 +54,13 @@ async fn tls_echo() -> (u16, std::path::PathBuf) {
     (port, ca_file)
 }
 
+/// A relay allowing the TLS echo server and trusting its CA.
+async fn relay_trusting(port: u16, ca_file: &std::path::Path) -> Relay {
+    let mut config = allowing(&[&format!("127.0.0.1:{port}")]);
+    config.ca_file = Some(ca_file.to_path_buf());
+    Relay::start(config).await
+}
+
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
@@ -61,9 +68,7 @@ fn rand_suffix() -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_to_a_target_with_the_ca_file() {
     let (port, ca_file) = tls_echo().await;
-    let mut config = allowing(&[&format!("127.0.0.1:{port}")]);
-    config.ca_file = Some(ca_file.clone());
-    let relay = Relay::start(config).await;
+    let relay = relay_trusting(port, &ca_file).await;
     let mut c = relay.connect_query(&format!("host=127.0.0.1&port={port}&tls=1&sni=localhost")).await;
     c.connected().await;
     c.send(b"over TLS\n").await;
@@ -101,9 +106,7 @@ async fn a_large_tls_upload_ending_in_eof_arrives_whole() {
     // TLS keeps records buffered after write(): the relay must flush each message, and send
     // close_notify/FIN only after all of it.
     let (port, ca_file) = tls_echo().await;
-    let mut config = allowing(&[&format!("127.0.0.1:{port}")]);
-    config.ca_file = Some(ca_file.clone());
-    let relay = Relay::start(config).await;
+    let relay = relay_trusting(port, &ca_file).await;
     let mut c = relay.connect_query(&format!("host=127.0.0.1&port={port}&tls=1&sni=localhost")).await;
     c.connected().await;
     let sent: Vec<u8> = (0..600_000u32).map(|i| (i % 253) as u8).collect();
