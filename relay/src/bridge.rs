@@ -223,24 +223,30 @@ async fn downstream(
         while credit.load(Relaxed) == 0 {
             credit_added.notified().await;
         }
-        let want = MAX_DATA_FRAME.min(usize::try_from(credit.load(Relaxed)).unwrap_or(usize::MAX));
+        // One read of up to 4 frames' worth, then the frames in one write: fewer system calls
+        // for the same bytes.
+        let want = (4 * MAX_DATA_FRAME).min(usize::try_from(credit.load(Relaxed)).unwrap_or(usize::MAX));
         buf.reserve(want);
-        // Read straight into the frame's payload: no copy on the way to the WebSocket.
+        // Read straight into the frames' payloads: no copy on the way to the WebSocket.
         let n = match tcp.read_buf(&mut (&mut buf).limit(want)).await {
             Ok(n) => n,
             Err(e) => return Some(tcp_error("reading from the target", &e)),
         };
         last_activity.now();
         credit.fetch_sub(n as u64, Relaxed);
-        let msg = match n {
-            0 => Message::text(Control::Eof.to_text()),
-            _ => Message::Binary(buf.split().freeze()),
-        };
-        if sink.send(msg).await.is_err() {
-            return Some(End::ClientGone);
-        }
         if n == 0 {
-            return None;
+            let sent = sink.send(Message::text(Control::Eof.to_text())).await;
+            return Some(End::ClientGone).filter(|_| sent.is_err());
+        }
+        let mut data = buf.split().freeze();
+        while !data.is_empty() {
+            let frame = data.split_to(data.len().min(MAX_DATA_FRAME));
+            if sink.feed(Message::Binary(frame)).await.is_err() {
+                return Some(End::ClientGone);
+            }
+        }
+        if sink.flush().await.is_err() {
+            return Some(End::ClientGone);
         }
     }
 }
