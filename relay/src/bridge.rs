@@ -235,8 +235,10 @@ async fn downstream(
         last_activity.now();
         credit.fetch_sub(n as u64, Relaxed);
         if n == 0 {
-            let sent = sink.send(Message::text(Control::Eof.to_text())).await;
-            return Some(End::ClientGone).filter(|_| sent.is_err());
+            return match sink.send(Message::text(Control::Eof.to_text())).await {
+                Ok(()) => None,
+                Err(_) => Some(End::ClientGone),
+            };
         }
         let mut data = buf.split().freeze();
         while !data.is_empty() {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use super::{Action, Peer};
 
@@ -36,17 +36,11 @@ impl Peer for Echo {
     }
 }
 
-impl Echo {
-    /// Bytes waiting to be echoed.
-    pub fn pending(&self) -> Bytes {
-        Bytes::copy_from_slice(&self.pending)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::demo::drain;
+    use bytes::Bytes;
 
     #[test]
     fn echoes_then_half_closes_after_eof() {
