@@ -1,15 +1,23 @@
 //! # streamlab
 //!
-//! Python asyncio's buffered streams — `StreamReader` now, `StreamWriter` and
-//! `open_connection` over a WebSocket relay next — re-implemented in Rust to reproduce
-//! CPython 3.13.0 to the byte and to the exception, for native code and for the browser.
+//! Python asyncio's buffered streams — `open_connection`, `StreamReader`, `StreamWriter` —
+//! re-implemented in Rust to reproduce CPython 3.13.0 to the byte and to the exception, for
+//! native code and for the browser (over a WebSocket relay to real TCP, or to the in-page
+//! demo servers).
 //!
-//! Layers (see `docs/design.md` in the repository):
-//! * [`sansio`]: the state and the read operations, with no I/O, no waiting and no clock;
-//! * [`StreamReader`]: the async driver (futures only, no runtime), one waiter at a time;
+//! Layers, top to bottom; a module imports only those below it (`tests/layers.rs` checks):
+//! * `js` (browser build): the JavaScript API;
+//! * [`open_connection`]: picks the transport — an in-page demo server or a relay;
 //! * [`trace`]: the scenario runner that differential tests drive against real CPython;
+//! * [`stream`]: [`StreamReader`], [`StreamWriter`] and the
+//!   [`StreamProtocol`](stream::StreamProtocol) transports report to; snapshots and events;
+//! * [`transport`]: the `Transport` and `Protocol` traits (CPython's split), the memory and
+//!   WebSocket transports;
+//! * [`demo`]: the demo servers as sans-I/O state machines (the relay and the page run them);
 //! * [`protocol`]: the relay's wire format, shared by the relay and the browser client;
-//! * [`demo`]: the demo servers as sans-I/O state machines (the relay and the page run them).
+//! * [`runtime`]: spawn, sleep and the clock, for the browser and natively;
+//! * [`sansio`]: the buffer, the read operations and Python's exceptions, with no I/O, no
+//!   waiting and no clock.
 //!
 //! ```
 //! use streamlab::{StreamReader, StreamError};
@@ -23,14 +31,15 @@
 //! });
 //! ```
 
-// `deny`, not `forbid`: the wasm-bindgen layer to come must be able to allow its macros'
-// generated `unsafe`.
+// `deny`, not `forbid`: the wasm-bindgen layer must be able to allow its macros' generated
+// `unsafe`.
 #![deny(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms)]
 
 pub mod demo;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+mod open;
 pub mod protocol;
 pub mod runtime;
 pub mod sansio;
@@ -38,7 +47,8 @@ pub mod stream;
 pub mod trace;
 pub mod transport;
 
+pub use open::{open_connection, OpenOptions, Relay, RelayProtocol};
 #[cfg(not(target_arch = "wasm32"))]
 pub use runtime::run;
 pub use sansio::{PyException, Separators, StreamError, DEFAULT_LIMIT};
-pub use stream::{open_connection, OpenOptions, ReadTransport, Relay, StreamReader, StreamWriter};
+pub use stream::{ReadTransport, StreamReader, StreamWriter};

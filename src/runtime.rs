@@ -9,6 +9,28 @@ use crate::sansio::PyException;
 
 pub use web_time::Instant;
 
+/// The time since the runtime's epoch: the first call in this thread (in a page, soon after
+/// streamlab loads). Events are stamped with it, so events of several connections compare.
+pub fn now() -> Duration {
+    thread_local!(static EPOCH: Instant = Instant::now());
+    EPOCH.with(Instant::elapsed)
+}
+
+/// Yields once to the scheduler (asyncio's `await sleep(0)`).
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
 /// Runs `task` beside the current one.
 ///
 /// # Errors

@@ -11,8 +11,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::task::noop_waker_ref;
-use streamlab::stream::Connection;
+use streamlab::stream::StreamProtocol;
 use streamlab::transport::ExtraInfo;
+use streamlab::transport::Protocol;
 use streamlab::{open_connection, run, OpenOptions, PyException, StreamError, StreamReader, StreamWriter};
 
 async fn open(host: &str, port: u16) -> (StreamReader, StreamWriter) {
@@ -123,8 +124,9 @@ fn a_lost_connection_poisons_reader_drain_and_wait_closed() {
     // §0 connection_lost(exc), [test_open_connection_error]: buffered data becomes unreadable.
     run(async {
         let reader = StreamReader::default();
-        let conn = Connection::new(reader.clone());
-        streamlab::transport::memory::connect(streamlab::demo::find("echo.demo", 7).unwrap(), &conn).unwrap();
+        let conn = StreamProtocol::new(reader.clone());
+        streamlab::transport::memory::connect(streamlab::demo::find("echo.demo", 7).unwrap(), conn.clone())
+            .unwrap();
         let writer = StreamWriter::new(Rc::clone(&conn));
         writer.write(b"buffered\n").unwrap();
         while reader.buffered().is_empty() {

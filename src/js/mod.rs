@@ -305,7 +305,10 @@ fn options_arg(options: Option<&Object>) -> Result<OpenOptions, JsValue> {
     opts.ssl = get("ssl").is_truthy();
     opts.server_hostname = get("serverHostname").as_string();
     if let Some(url) = get("relay").as_string() {
-        opts.relay = Some(Relay { url, websockify: get("websockify").is_truthy() });
+        opts.relay = Some(match get("websockify").is_truthy() {
+            true => Relay::websockify(url),
+            false => Relay::streamlab(url),
+        });
     }
     Ok(opts)
 }

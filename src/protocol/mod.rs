@@ -27,6 +27,18 @@ pub const MAX_CREDIT_GRANT: u64 = 16 * 1024 * 1024;
 /// The most credit a client may have outstanding at once.
 pub const MAX_CREDIT_OUTSTANDING: u64 = 64 * 1024 * 1024;
 
+/// The protocols a relay may speak (the client's choice of transport framing).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RelayProtocol {
+    /// `streamlab.v1` (`docs/protocol.md`): any allowed target, half-close, credit flow
+    /// control, typed close codes. `/connect` is added to the URL.
+    #[default]
+    StreamlabV1,
+    /// A plain websockify endpoint: binary frames, close = EOF, the target fixed by the
+    /// server; the URL is used as it is.
+    Websockify,
+}
+
 /// Why a message or request from the other side is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

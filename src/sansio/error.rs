@@ -193,6 +193,10 @@ pub enum StreamError {
     /// The exception set by `set_exception`, raised again by every later read.
     #[error("{0}")]
     Raised(PyException),
+    /// `asyncio.CancelledError`: the call was cancelled while it waited (in Rust: its future
+    /// was dropped). What it had not consumed stays buffered, as in CPython.
+    #[error("")]
+    Cancelled,
 }
 
 impl StreamError {
@@ -204,6 +208,7 @@ impl StreamError {
             StreamError::LineTooLong { .. } | StreamError::Value(_) => "ValueError",
             StreamError::ConcurrentWait { .. } | StreamError::WriteAfterEof { .. } => "RuntimeError",
             StreamError::NotImplemented => "NotImplementedError",
+            StreamError::Cancelled => "CancelledError",
             StreamError::Assertion(_) => "AssertionError",
             StreamError::Raised(exc) => exc.name(),
         }
@@ -214,6 +219,7 @@ impl StreamError {
         match self {
             StreamError::Raised(exc) => exc.repr(),
             StreamError::NotImplemented => "NotImplementedError()".to_owned(),
+            StreamError::Cancelled => "CancelledError()".to_owned(),
             other => format!("{}({})", other.python_name(), py_str_repr(&other.to_string())),
         }
     }

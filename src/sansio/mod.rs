@@ -36,6 +36,14 @@ pub trait ReadOp {
     type Output;
     /// The name CPython's "already waiting" `RuntimeError` gives for this call.
     const NAME: &'static str;
+    /// The method's own name (`readline` is `readuntil` in [`NAME`](Self::NAME)).
+    const METHOD: &'static str = Self::NAME;
+
+    /// Where the next scan for a separator starts, for calls that scan (a snapshot of a
+    /// waiting call shows it).
+    fn offset(&self) -> Option<usize> {
+        None
+    }
 
     /// Runs the call until it finishes or must wait (`Ok(None)`).
     ///

@@ -48,6 +48,11 @@ impl ReadOp for ReadLine {
     type Output = Bytes;
     /// CPython reports `readuntil`: readline is built on it.
     const NAME: &'static str = "readuntil";
+    const METHOD: &'static str = "readline";
+
+    fn offset(&self) -> Option<usize> {
+        Some(self.0.offset())
+    }
 
     #[inline]
     fn step(&mut self, buf: &mut StreamBuffer) -> Result<Option<Bytes>, StreamError> {

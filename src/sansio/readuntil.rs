@@ -54,6 +54,10 @@ impl ReadOp for ReadUntil {
     type Output = Bytes;
     const NAME: &'static str = "readuntil";
 
+    fn offset(&self) -> Option<usize> {
+        Some(self.scan.offset())
+    }
+
     #[inline]
     fn step(&mut self, buf: &mut StreamBuffer) -> Result<Option<Bytes>, StreamError> {
         self.scan.step(&self.seps, buf)

@@ -23,7 +23,8 @@ enum Kind {
     /// The common case (`readline`, `readuntil(b'\n')`): nothing to allocate or drop per call.
     Byte(u8),
     One(Bytes),
-    Tuple(Vec<Bytes>),
+    /// Sorted by length, and as given (for `repr`).
+    Tuple(Vec<Bytes>, Vec<Bytes>),
 }
 
 impl Separators {
@@ -47,16 +48,37 @@ impl Separators {
         I: IntoIterator<Item = S>,
         S: Into<Bytes>,
     {
-        let mut seps: Vec<Bytes> = seps.into_iter().map(Into::into).collect();
+        let given: Vec<Bytes> = seps.into_iter().map(Into::into).collect();
+        let mut seps = given.clone();
         seps.sort_by_key(|s| s.len()); // stable, as Python's sorted()
-        Separators(Kind::Tuple(seps))
+        Separators(Kind::Tuple(seps, given))
+    }
+
+    /// The argument as Python source: `b'\n'`, or a tuple `(b'\r\n', b'\n')` as given.
+    ///
+    /// ```
+    /// use streamlab::sansio::Separators;
+    /// assert_eq!(Separators::tuple([&b"\r\n"[..], b"\n"]).repr(), r"(b'\r\n', b'\n')");
+    /// assert_eq!(Separators::tuple([&b"x"[..]]).repr(), "(b'x',)");
+    /// ```
+    pub fn repr(&self) -> String {
+        use super::pyrepr::py_bytes_repr;
+        match &self.0 {
+            Kind::Byte(b) => py_bytes_repr(&[*b]),
+            Kind::One(sep) => py_bytes_repr(sep),
+            Kind::Tuple(_, given) if given.len() == 1 => format!("({},)", py_bytes_repr(&given[0])),
+            Kind::Tuple(_, given) => {
+                let items: Vec<String> = given.iter().map(|s| py_bytes_repr(s)).collect();
+                format!("({})", items.join(", "))
+            }
+        }
     }
 
     /// CPython's checks, in its order: an empty tuple, then an empty separator.
     pub(crate) fn validate(&self) -> Result<(), ValueError> {
         match &self.0 {
             Kind::Byte(_) => Ok(()),
-            Kind::Tuple(v) if v.is_empty() => Err(ValueError::NoSeparator),
+            Kind::Tuple(v, _) if v.is_empty() => Err(ValueError::NoSeparator),
             _ if self.min_len() == 0 => Err(ValueError::EmptySeparator),
             _ => Ok(()),
         }
@@ -68,7 +90,7 @@ impl Separators {
         match &self.0 {
             Kind::Byte(_) => 1,
             Kind::One(s) => s.len(),
-            Kind::Tuple(v) => v.first().map_or(0, Bytes::len),
+            Kind::Tuple(v, _) => v.first().map_or(0, Bytes::len),
         }
     }
 
@@ -78,7 +100,7 @@ impl Separators {
         match &self.0 {
             Kind::Byte(_) => 1,
             Kind::One(s) => s.len(),
-            Kind::Tuple(v) => v.last().map_or(0, Bytes::len),
+            Kind::Tuple(v, _) => v.last().map_or(0, Bytes::len),
         }
     }
 
@@ -95,7 +117,7 @@ impl Separators {
         match &self.0 {
             Kind::Byte(byte) => find_byte(*byte, &hay[offset..]).map(|i| (offset + i, offset + i + 1)),
             Kind::One(sep) => find_one(sep, &hay[offset..]).map(|i| (offset + i, offset + i + sep.len())),
-            Kind::Tuple(seps) => {
+            Kind::Tuple(seps, _) => {
                 let mut window = 256usize;
                 loop {
                     let end = offset.saturating_add(window).min(hay.len());

@@ -1,14 +1,17 @@
-//! The async stream API: asyncio's `open_connection`, `StreamReader` and `StreamWriter`.
+//! The async stream API: asyncio's `StreamReader` and `StreamWriter`, the
+//! [`StreamProtocol`] a transport reports to, and what an observer sees of them
+//! ([`snapshot`](StreamReader::snapshot)s and [`Event`]s).
 
-mod connection;
-mod open;
+mod observe;
+mod protocol;
 mod reader;
 mod signal;
+mod snapshot;
 mod waiter;
 mod writer;
 
-pub use connection::{Connection, HIGH_WATER, LOW_WATER};
-pub use open::{open_connection, OpenOptions, Relay};
-pub use reader::{ReadTransport, StreamReader};
-pub(crate) use signal::yield_now;
+pub use observe::{Event, EventKind, Observer, Observers, Subscription, QUEUE_CAP};
+pub use protocol::StreamProtocol;
+pub use reader::{ReadTransport, StreamReader, SNAPSHOT_WINDOW};
+pub use snapshot::{CallArgs, ReaderSnapshot, WaitingCall, WriterSnapshot};
 pub use writer::StreamWriter;

@@ -7,10 +7,15 @@ use std::rc::Rc;
 use bytes::Bytes;
 use futures::Stream;
 
+use super::observe::{EventKind, Observers, Subscription};
+use super::snapshot::{CallArgs, ReaderSnapshot, WaitingCall};
 use super::waiter::WaiterSlot;
 use crate::sansio::{
     Flow, PyException, Read, ReadExactly, ReadLine, ReadOp, ReadUntil, Separators, StreamBuffer, StreamError,
 };
+
+/// How many buffered bytes [`StreamReader::snapshot`] copies out.
+pub const SNAPSHOT_WINDOW: usize = 4096;
 
 /// What a reader tells the transport that feeds it (CPython's `pause_reading` and
 /// `resume_reading`).
@@ -29,7 +34,13 @@ pub trait ReadTransport {
 ///
 /// A cheap handle (clones share one reader), single-threaded like an asyncio event loop.
 /// Reads finish without suspending when the buffer already decides them. Only one read may
-/// wait at a time.
+/// wait at a time. [`snapshot`](Self::snapshot) shows its state and
+/// [`observe`](Self::observe) every change.
+///
+/// # Cancel safety
+/// Dropping a read's future cancels it, as `task.cancel()` cancels a CPython read: it leaves
+/// the reader exactly as CPython's (the waiter slot is free again; see each method for what
+/// stays buffered), and observers see the call finish with `CancelledError`.
 ///
 /// ```
 /// use streamlab::StreamReader;
@@ -49,6 +60,9 @@ struct Shared {
     buf: RefCell<StreamBuffer>,
     waiter: WaiterSlot,
     transport: RefCell<Option<Rc<dyn ReadTransport>>>,
+    observers: Observers,
+    /// The call that waits (for snapshots).
+    waiting: RefCell<Option<WaitingCall>>,
 }
 
 impl StreamReader {
@@ -65,6 +79,8 @@ impl StreamReader {
             buf: RefCell::new(buf),
             waiter: WaiterSlot::default(),
             transport: RefCell::new(None),
+            observers: Observers::default(),
+            waiting: RefCell::new(None),
         }))
     }
 
@@ -87,23 +103,78 @@ impl StreamReader {
     /// # Errors
     /// `AssertionError('feed_data after feed_eof')`.
     pub fn feed_data(&self, data: &[u8]) -> Result<(), StreamError> {
-        self.with_buffer(|buf| buf.feed_data(data))?;
-        if !data.is_empty() {
-            self.0.waiter.wake(Ok(()));
+        let mut buf = self.0.buf.borrow_mut();
+        buf.feed_data(data)?;
+        let flow = buf.has_flow();
+        drop(buf);
+        if data.is_empty() {
+            return Ok(());
         }
+        self.0.observers.emit(EventKind::Chunk { size: data.len() });
+        if flow {
+            self.flush_flow();
+        }
+        self.0.waiter.wake(Ok(()));
         Ok(())
     }
 
     /// The peer's EOF; wakes a waiting read. Buffered data stays readable.
     pub fn feed_eof(&self) {
         self.0.buf.borrow_mut().feed_eof();
+        self.0.observers.emit(EventKind::Eof);
         self.0.waiter.wake(Ok(()));
     }
 
     /// Stores `exc`: a waiting read raises it, and so does every later read.
     pub fn set_exception(&self, exc: PyException) {
         self.0.buf.borrow_mut().set_exception(exc.clone());
+        if self.0.observers.is_active() {
+            self.0.observers.emit(EventKind::Exception { exc: exc.clone() });
+        }
         self.0.waiter.wake(Err(exc));
+    }
+
+    /// Calls `observer` with every [`Event`](super::Event) of this reader (and, for a reader
+    /// of a connection, of its writer and transport) until the [`Subscription`] is dropped.
+    pub fn observe(&self, observer: impl Fn(&super::Event) + 'static) -> Subscription {
+        self.0.observers.subscribe(Rc::new(observer))
+    }
+
+    /// The observers (the connection emits its events through its reader's).
+    pub(crate) fn observers(&self) -> &Observers {
+        &self.0.observers
+    }
+
+    /// The reader's state now, with the first [`SNAPSHOT_WINDOW`] buffered bytes.
+    ///
+    /// ```
+    /// use streamlab::StreamReader;
+    /// let reader = StreamReader::new(8).unwrap();
+    /// reader.feed_data(b"abc").unwrap();
+    /// let snap = reader.snapshot();
+    /// assert_eq!((snap.buffered, &snap.window[..], snap.limit), (3, &b"abc"[..], 8));
+    /// assert!(snap.waiting.is_none() && !snap.eof && !snap.paused);
+    /// ```
+    pub fn snapshot(&self) -> ReaderSnapshot {
+        self.snapshot_window(0, SNAPSHOT_WINDOW)
+    }
+
+    /// [`snapshot`](Self::snapshot), with `len` buffered bytes from `start` in its window.
+    pub fn snapshot_window(&self, start: usize, len: usize) -> ReaderSnapshot {
+        let buf = self.0.buf.borrow();
+        let bytes = buf.as_bytes();
+        let start = start.min(bytes.len());
+        let end = start.saturating_add(len).min(bytes.len());
+        ReaderSnapshot {
+            buffered: bytes.len(),
+            window_start: start,
+            window: Bytes::copy_from_slice(&bytes[start..end]),
+            limit: buf.limit(),
+            eof: buf.is_eof(),
+            exception: buf.exception().cloned(),
+            paused: buf.is_paused(),
+            waiting: self.0.waiting.borrow().clone(),
+        }
     }
 
     /// The stored exception.
@@ -146,7 +217,7 @@ impl StreamReader {
     /// Dropping it loses nothing for `n ≥ 0`; for `n < 0` the blocks already taken are lost,
     /// as in CPython.
     pub async fn read(&self, n: isize) -> Result<Bytes, StreamError> {
-        self.run(Read::new(n)).await
+        self.run(CallArgs::Size(n), || Ok(Read::new(n))).await
     }
 
     /// `readline()`: one line with its `\n`, the tail at EOF, `b''` when done. See [`ReadLine`].
@@ -157,7 +228,7 @@ impl StreamReader {
     /// # Cancel safety
     /// Cancel-safe: nothing is consumed until the line is returned.
     pub async fn readline(&self) -> Result<Bytes, StreamError> {
-        self.run(ReadLine::new()).await
+        self.run(CallArgs::None, || Ok(ReadLine::new())).await
     }
 
     /// `readexactly(n)`. See [`ReadExactly`].
@@ -168,8 +239,7 @@ impl StreamReader {
     /// # Cancel safety
     /// Cancel-safe: partial data stays buffered.
     pub async fn readexactly(&self, n: isize) -> Result<Bytes, StreamError> {
-        let op = ReadExactly::new(n)?;
-        self.run(op).await
+        self.run(CallArgs::Size(n), || ReadExactly::new(n)).await
     }
 
     /// `readuntil(separator)` with one separator or a [`Separators::tuple`]. See [`ReadUntil`].
@@ -181,8 +251,8 @@ impl StreamReader {
     /// # Cancel safety
     /// Cancel-safe: nothing is consumed until the data is returned.
     pub async fn readuntil(&self, separator: impl Into<Separators>) -> Result<Bytes, StreamError> {
-        let op = ReadUntil::new(separator)?;
-        self.run(op).await
+        let seps = separator.into();
+        self.run(CallArgs::Separators(seps.clone()), || ReadUntil::new(seps)).await
     }
 
     /// One step of `async for line in reader`: `None` at the end (`readline()` gave `b''`).
@@ -195,22 +265,44 @@ impl StreamReader {
     }
 
     /// `async for line in reader`, as a [`Stream`]. An error is yielded and iteration may go on.
+    ///
+    /// # Cancel safety
+    /// Dropping the stream while it waits cancels that `readline`, which loses nothing.
     pub fn lines(&self) -> impl Stream<Item = Result<Bytes, StreamError>> + '_ {
         futures::stream::unfold(self, |reader| async move {
             reader.next_line().await.transpose().map(|item| (item, reader))
         })
     }
 
-    /// Drives a read: step it, and wait whenever it asks to.
-    async fn run<O: ReadOp>(&self, mut op: O) -> Result<O::Output, StreamError> {
-        loop {
-            if let Some(out) = self.with_buffer(|buf| op.step(buf))? {
-                return Ok(out);
+    /// Drives a read: step it, and wait whenever it asks to; tells observers, and snapshots
+    /// what waits.
+    async fn run<O: ReadOp<Output = Bytes>>(
+        &self,
+        args: CallArgs,
+        op: impl FnOnce() -> Result<O, StreamError>,
+    ) -> Result<Bytes, StreamError> {
+        let mut call = Call::start(&self.0, O::METHOD, &args);
+        let id = call.id;
+        let result = async {
+            let mut op = op()?;
+            loop {
+                if let Some(out) = self.with_buffer(|buf| op.step(buf))? {
+                    return Ok(out);
+                }
+                let wait = self.0.waiter.register(O::NAME)?;
+                self.with_buffer(StreamBuffer::before_wait);
+                let offset = op.offset();
+                *self.0.waiting.borrow_mut() =
+                    Some(WaitingCall { id, method: O::METHOD, args: args.clone(), offset });
+                self.0.observers.emit(EventKind::CallWaiting { id, offset });
+                let woken = wait.await;
+                self.0.waiting.borrow_mut().take();
+                woken.map_err(StreamError::Raised)?;
             }
-            let wait = self.0.waiter.register(O::NAME)?;
-            self.with_buffer(StreamBuffer::before_wait);
-            wait.await.map_err(StreamError::Raised)?;
         }
+        .await;
+        call.finish(result.as_ref().map(|b| Some(b.clone())));
+        result
     }
 
     /// Runs `f` on the buffer, then hands its flow-control decisions to the transport (with no
@@ -238,6 +330,62 @@ impl StreamReader {
                     Flow::Resume => t.resume_reading(),
                 }
             }
+            self.0.observers.emit(match flow {
+                Flow::Pause => EventKind::ReadingPaused,
+                Flow::Resume => EventKind::ReadingResumed,
+            });
+        }
+    }
+}
+
+/// One call, as observers see it: started now, finished by [`finish`](Self::finish) or, when
+/// its future is dropped first, cancelled.
+pub(crate) struct Call<'a> {
+    observers: &'a Observers,
+    waiting: Option<&'a RefCell<Option<WaitingCall>>>,
+    pub(crate) id: u64,
+    method: &'static str,
+    done: bool,
+}
+
+impl<'a> Call<'a> {
+    fn start(shared: &'a Shared, method: &'static str, args: &CallArgs) -> Self {
+        let mut call = Call::observed(&shared.observers, method, args);
+        call.waiting = Some(&shared.waiting);
+        call
+    }
+
+    /// A call of `method` on a stream with these observers (the writer's calls too).
+    pub(crate) fn observed(observers: &'a Observers, method: &'static str, args: &CallArgs) -> Self {
+        let id = observers.call_id();
+        if observers.is_active() {
+            observers.emit(EventKind::CallStarted { id, method, args: args.repr() });
+        }
+        Call { observers, waiting: None, id, method, done: false }
+    }
+
+    /// The call waits.
+    pub(crate) fn waits(&self) {
+        self.observers.emit(EventKind::CallWaiting { id: self.id, offset: None });
+    }
+
+    /// The call returned or raised.
+    pub(crate) fn finish(&mut self, outcome: Result<Option<Bytes>, &StreamError>) {
+        self.done = true;
+        if self.observers.is_active() {
+            let outcome = outcome.map_err(Clone::clone);
+            self.observers.emit(EventKind::CallFinished { id: self.id, method: self.method, outcome });
+        }
+    }
+}
+
+impl Drop for Call<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            if let Some(waiting) = self.waiting {
+                waiting.borrow_mut().take();
+            }
+            self.finish(Err(&StreamError::Cancelled));
         }
     }
 }

@@ -52,18 +52,3 @@ impl Future for Awaited {
         self.0.poll_outcome(cx)
     }
 }
-
-/// Yields once to the scheduler (asyncio's `await sleep(0)`).
-pub(crate) async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await;
-}

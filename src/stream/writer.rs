@@ -1,9 +1,11 @@
-//! [`StreamWriter`]: asyncio's `StreamWriter`, over a [`Connection`].
+//! [`StreamWriter`]: asyncio's `StreamWriter`, over a [`StreamProtocol`].
 
 use std::fmt;
 use std::rc::Rc;
 
-use super::connection::Connection;
+use super::observe::Subscription;
+use super::protocol::StreamProtocol;
+use super::snapshot::WriterSnapshot;
 use crate::sansio::StreamError;
 use crate::transport::ExtraInfo;
 
@@ -27,12 +29,12 @@ use crate::transport::ExtraInfo;
 #[derive(Clone)]
 pub struct StreamWriter(Rc<Handle>);
 
-struct Handle(Rc<Connection>);
+struct Handle(Rc<StreamProtocol>);
 
 impl std::ops::Deref for Handle {
-    type Target = Connection;
+    type Target = StreamProtocol;
 
-    fn deref(&self) -> &Connection {
+    fn deref(&self) -> &StreamProtocol {
         &self.0
     }
 }
@@ -44,9 +46,30 @@ impl Drop for Handle {
 }
 
 impl StreamWriter {
-    /// The writer of `connection`.
-    pub fn new(connection: Rc<Connection>) -> StreamWriter {
-        StreamWriter(Rc::new(Handle(connection)))
+    /// The writer of a connection.
+    pub fn new(protocol: Rc<StreamProtocol>) -> StreamWriter {
+        StreamWriter(Rc::new(Handle(protocol)))
+    }
+
+    /// The write side's state now: the transport's buffer against its water marks, reading
+    /// and closing state, and the relay's credit.
+    ///
+    /// ```
+    /// streamlab::run(async {
+    ///     let (_reader, writer) = streamlab::open_connection("echo.demo", 7, Default::default()).await.unwrap();
+    ///     let snap = writer.snapshot();
+    ///     assert_eq!(snap.write_buffer_limits, (16384, 65536));
+    ///     assert!(snap.is_reading && !snap.is_closing && snap.credit.is_none());
+    /// });
+    /// ```
+    pub fn snapshot(&self) -> WriterSnapshot {
+        self.0.snapshot()
+    }
+
+    /// Observes the whole connection: its reader's events, the writer's and the transport's,
+    /// as [`StreamReader::observe`](super::StreamReader::observe).
+    pub fn observe(&self, observer: impl Fn(&super::Event) + 'static) -> Subscription {
+        self.0.reader().observe(observer)
     }
 
     /// `write(data)`: sends now (or buffers). Writes to a lost or closed connection are dropped
@@ -94,10 +117,10 @@ impl StreamWriter {
     ///
     /// # Errors
     /// The reader's exception first (e.g. the connection was reset); then
-    /// `ConnectionResetError('Connection lost')` once the connection is gone.
+    /// `StreamProtocolResetError('StreamProtocol lost')` once the connection is gone.
     ///
     /// # Cancel safety
-    /// Cancel-safe.
+    /// Cancel-safe: the written bytes stay in the transport's buffer.
     pub async fn drain(&self) -> Result<(), StreamError> {
         self.0.drain().await
     }
@@ -117,6 +140,10 @@ impl StreamWriter {
     ///
     /// # Errors
     /// The exception the connection was lost with, every time it is awaited.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: dropping it changes nothing (CPython's `wait_closed` shields nothing
+    /// either; the connection goes on).
     ///
     /// # Python parity
     /// Once both sides have sent EOF (`write_eof()` and the peer's), the relay ends the

@@ -1,6 +1,13 @@
 //! The memory transport: a connection to an in-page demo server (`echo.demo:7`, …), the
 //! embedded default when there is no relay. The demo peer is the very state machine the relay
-//! runs behind TCP; here a task drives it, with the page's timers.
+//! runs behind TCP; here a task drives it, with the page's timers, and behaves as that TCP
+//! connection through the relay would:
+//!
+//! * what the peer has written so far arrives as one chunk, up to the relay's frame size
+//!   ([`MAX_DATA_FRAME`]), as one TCP read through the relay does;
+//! * a peer that closes its socket answers a later write with a reset: the first late write
+//!   is accepted (the peer's RST is on its way), the next one fails the connection with
+//!   `BrokenPipeError(32, 'Broken pipe')` — CPython over TCP on Linux.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -8,18 +15,22 @@ use std::pin::{pin, Pin};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
+use bytes::{Bytes, BytesMut};
+
+use super::{ExtraInfo, Protocol, Transport};
 use crate::demo::{Action, Demo, Peer};
+use crate::protocol::MAX_DATA_FRAME;
 use crate::runtime::{self, Instant};
 use crate::sansio::PyException;
-use crate::stream::Connection;
-use crate::transport::{ExtraInfo, Transport};
 
 /// A connection to an in-page demo server.
 pub struct MemoryTransport {
     demo: &'static Demo,
     start: Instant,
     peer: RefCell<Box<dyn Peer + Send>>,
-    conn: Weak<Connection>,
+    /// Bytes the peer produced beyond the last chunk's frame size.
+    carry: RefCell<Bytes>,
+    protocol: Weak<dyn Protocol>,
     state: Cell<State>,
     kick: Kick,
 }
@@ -29,23 +40,32 @@ struct State {
     closing: bool,
     client_eof: bool,
     peer_eof: bool,
+    /// The peer closed its socket (not only half-closed).
+    peer_closed: bool,
+    /// A write reached the closed peer: its RST is on the way.
+    reset_sent: bool,
+    /// … and has arrived: the next write fails.
+    reset_arrived: bool,
+    /// A write failed: the connection is lost on the next tick.
+    broken: bool,
     paused: bool,
 }
 
-/// Connects `conn` to `demo`: the peer runs in a task of its own from now on.
+/// Connects `protocol` to `demo`: the peer runs in a task of its own from now on.
 ///
 /// # Errors
 /// Natively, outside [`run`](crate::run).
-pub fn connect(demo: &'static Demo, conn: &Rc<Connection>) -> Result<Rc<MemoryTransport>, PyException> {
+pub fn connect(demo: &'static Demo, protocol: Rc<dyn Protocol>) -> Result<Rc<MemoryTransport>, PyException> {
     let transport = Rc::new(MemoryTransport {
         demo,
         start: Instant::now(),
         peer: RefCell::new(demo.start()),
-        conn: Rc::downgrade(conn),
+        carry: RefCell::default(),
+        protocol: Rc::downgrade(&protocol),
         state: Cell::default(),
         kick: Kick::default(),
     });
-    conn.attach(Rc::clone(&transport) as Rc<dyn Transport>);
+    protocol.connection_made(Rc::clone(&transport) as Rc<dyn Transport>);
     runtime::spawn_local(drive(Rc::clone(&transport)))?;
     Ok(transport)
 }
@@ -57,40 +77,81 @@ impl MemoryTransport {
         self.state.set(s);
         self.kick.kick();
     }
+
+    /// What the peer sends next, coalesced up to a frame, and what comes after it.
+    fn next_chunk(&self) -> (Bytes, Next) {
+        let mut out = BytesMut::new();
+        let mut carry = self.carry.borrow_mut();
+        let mut peer = self.peer.borrow_mut();
+        loop {
+            if carry.is_empty() {
+                match peer.poll(self.start.elapsed()) {
+                    Action::Send(bytes) => *carry = bytes,
+                    Action::Wait(until) => return (out.freeze(), Next::Wait(until)),
+                    Action::Shutdown => return (out.freeze(), Next::Shutdown),
+                    Action::Close => return (out.freeze(), Next::Close),
+                }
+            }
+            let n = carry.len().min(MAX_DATA_FRAME - out.len());
+            out.extend_from_slice(&carry.split_to(n));
+            if out.len() == MAX_DATA_FRAME {
+                return (out.freeze(), Next::More);
+            }
+        }
+    }
 }
 
-/// Runs the peer: delivers what it sends (one piece per tick, as packets arrive), honours
-/// read pauses, sleeps until its timers, and ends the connection when both sides are done or
-/// the page closes it.
+/// What follows a chunk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Next {
+    /// The frame is full and the peer has more.
+    More,
+    /// The peer waits (for input, or until then).
+    Wait(Option<std::time::Duration>),
+    /// The peer half-closed.
+    Shutdown,
+    /// The peer closed its socket.
+    Close,
+}
+
+/// Runs the peer: delivers what it sends (a chunk per tick, as TCP reads through the relay
+/// arrive), honours read pauses, sleeps until its timers, and ends the connection when both
+/// sides are done, the page closes it, or a write broke it.
 async fn drive(t: Rc<MemoryTransport>) {
     loop {
-        let Some(conn) = t.conn.upgrade() else { return };
+        let Some(protocol) = t.protocol.upgrade() else { return };
         let s = t.state.get();
-        if s.closing {
-            conn.connection_lost(None);
+        if s.broken {
+            protocol.connection_lost(Some(PyException::with_errno("BrokenPipeError", 32, "Broken pipe")));
             return;
         }
-        if s.peer_eof && s.client_eof {
-            conn.connection_lost(None);
+        if s.closing || (s.peer_eof && s.client_eof) {
+            protocol.connection_lost(None);
             return;
         }
-        let action = if s.paused || s.peer_eof {
-            Action::Wait(None)
-        } else {
-            t.peer.borrow_mut().poll(t.start.elapsed())
-        };
-        match action {
-            Action::Send(bytes) => {
-                conn.data_received(&bytes);
-                drop(conn);
-                crate::stream::yield_now().await;
+        if s.reset_sent && !s.reset_arrived {
+            t.update(|s| s.reset_arrived = true); // one tick: the RST's round trip
+        }
+        let (chunk, end) =
+            if s.paused || s.peer_eof { (Bytes::new(), Next::Wait(None)) } else { t.next_chunk() };
+        if !chunk.is_empty() {
+            protocol.data_received(&chunk);
+        }
+        match end {
+            Next::Shutdown | Next::Close => {
+                t.update(|s| {
+                    s.peer_eof = true;
+                    s.peer_closed = end == Next::Close;
+                });
+                protocol.eof_received();
             }
-            Action::Shutdown | Action::Close => {
-                t.update(|s| s.peer_eof = true);
-                conn.eof_received();
+            Next::More | Next::Wait(_) if !chunk.is_empty() => {
+                drop(protocol);
+                runtime::yield_now().await; // the next chunk on a later tick
             }
-            Action::Wait(until) => {
-                drop(conn);
+            Next::More => {}
+            Next::Wait(until) => {
+                drop(protocol);
                 let timer = async {
                     match until {
                         Some(at) => runtime::sleep(at.saturating_sub(t.start.elapsed())).await,
@@ -105,23 +166,44 @@ async fn drive(t: Rc<MemoryTransport>) {
 }
 
 impl Transport for MemoryTransport {
-    fn send(&self, data: &[u8]) {
-        if !self.state.get().closing {
-            self.peer.borrow_mut().on_data(data, self.start.elapsed());
-            self.kick.kick();
+    fn write(&self, data: &[u8]) {
+        let s = self.state.get();
+        if s.closing || s.broken {
+            return;
         }
+        if s.peer_closed {
+            // TCP: the closed peer answers with RST; a write after it arrived fails (EPIPE).
+            match s.reset_arrived {
+                false => self.update(|s| s.reset_sent = true),
+                true => self.update(|s| s.broken = true),
+            }
+            return;
+        }
+        self.peer.borrow_mut().on_data(data, self.start.elapsed());
+        self.kick.kick();
     }
 
-    fn send_eof(&self) {
-        self.peer.borrow_mut().on_eof(self.start.elapsed());
+    fn write_eof(&self) {
+        if !self.state.get().peer_closed {
+            self.peer.borrow_mut().on_eof(self.start.elapsed());
+        }
         self.update(|s| s.client_eof = true);
+    }
+
+    fn can_write_eof(&self) -> bool {
+        true
     }
 
     fn close(&self) {
         self.update(|s| s.closing = true);
     }
 
-    fn buffered_amount(&self) -> usize {
+    fn is_closing(&self) -> bool {
+        let s = self.state.get();
+        s.closing || s.broken
+    }
+
+    fn get_write_buffer_size(&self) -> usize {
         0 // the peer takes every byte at once
     }
 
@@ -133,8 +215,9 @@ impl Transport for MemoryTransport {
         self.update(|s| s.paused = false);
     }
 
-    fn can_write_eof(&self) -> bool {
-        true
+    fn is_reading(&self) -> bool {
+        let s = self.state.get();
+        !s.paused && !s.closing && !s.broken
     }
 
     /// # Python parity
@@ -152,7 +235,7 @@ impl Transport for MemoryTransport {
     }
 
     fn repr(&self) -> String {
-        let state = if self.state.get().closing { " closing" } else { "" };
+        let state = if self.is_closing() { " closing" } else { "" };
         format!("<MemoryTransport {}:{}{state}>", self.demo.host, self.demo.port)
     }
 }

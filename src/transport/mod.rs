@@ -1,12 +1,26 @@
-//! Transports: what carries a connection's bytes. The stream layer sees only [`Transport`];
-//! transports see only the [`Connection`](crate::stream::Connection) they report to.
+//! Transports: what carries a connection's bytes — CPython's Transport/Protocol split.
+//!
+//! A transport reports to a [`Protocol`] (the stream layer's
+//! [`StreamProtocol`](crate::stream::StreamProtocol) is the one this crate has) and is driven
+//! through [`Transport`]. Transports know only these two traits, never the stream layer.
 //!
 //! * [`memory`]: the in-page demo servers (the embedded default, no relay needed);
-//! * `websocket` (browser only): a relay speaking `streamlab.v1`, or a plain websockify.
+//! * `websocket` (browser only): a relay speaking `streamlab.v1`, or a plain websockify;
+//! * [`credit`], [`sent_log`], [`write_flow`]: the pure bookkeeping those transports share.
 
+pub mod credit;
 pub mod memory;
+pub mod sent_log;
 #[cfg(target_arch = "wasm32")]
 pub mod websocket;
+pub mod write_flow;
+
+use std::rc::Rc;
+
+use crate::sansio::PyException;
+
+pub use credit::{Credit, CreditWindow};
+pub use write_flow::{WriteFlow, HIGH_WATER, LOW_WATER};
 
 /// What `get_extra_info(name)` can answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,27 +38,61 @@ pub enum ExtraInfo {
     },
 }
 
-/// What the stream layer needs from a transport (CPython's transport methods, minus what the
-/// [`Connection`](crate::stream::Connection) decides itself: dropping writes after a loss,
-/// EOF bookkeeping, flow-control state).
+/// What a transport reports, CPython's `asyncio.Protocol` (and `BaseProtocol`'s write-side
+/// flow control).
+///
+/// Transports call these with no borrow of their own state held: a protocol may call back
+/// into the transport.
+pub trait Protocol {
+    /// The transport is connected (CPython's `connection_made(transport)`).
+    fn connection_made(&self, transport: Rc<dyn Transport>);
+    /// Bytes from the peer.
+    fn data_received(&self, data: &[u8]);
+    /// The peer's EOF (half-close): the protocol may still write.
+    fn eof_received(&self);
+    /// The connection is over: `None` when it ended cleanly, else why. Called once.
+    fn connection_lost(&self, exc: Option<PyException>);
+    /// The transport's write buffer went above its high-water mark.
+    fn pause_writing(&self);
+    /// … and back to its low-water mark or below.
+    fn resume_writing(&self);
+    /// streamlab's addition, for observers: the transport granted the relay `bytes` more of
+    /// receive credit.
+    fn credit_granted(&self, _bytes: u64) {}
+}
+
+/// What a protocol drives (CPython's `asyncio.Transport` methods).
 pub trait Transport {
-    /// Sends bytes now or as soon as possible, in order.
-    fn send(&self, data: &[u8]);
-    /// Half-closes: no more data from this side.
-    fn send_eof(&self);
-    /// Local close: deliver no more data, flush what was written, then report
-    /// `connection_lost(None)` (on a later tick, never from inside this call).
-    fn close(&self);
-    /// Bytes written but not yet passed to the network (the write-side flow control reads it).
-    fn buffered_amount(&self) -> usize;
-    /// Stop delivering data (the reader holds more than `2 × limit`).
-    fn pause_reading(&self);
-    /// Deliver data again.
-    fn resume_reading(&self);
-    /// Whether `write_eof()` is possible (CPython: not over TLS).
+    /// `write(data)`: sends now or as soon as possible, in order. Above the high-water mark
+    /// the transport calls [`Protocol::pause_writing`], and `resume_writing` once it drained.
+    fn write(&self, data: &[u8]);
+    /// `write_eof()`: half-closes, no more data from this side.
+    fn write_eof(&self);
+    /// `can_write_eof()` (CPython: not over TLS).
     fn can_write_eof(&self) -> bool;
+    /// `close()`: deliver no more data, flush what was written, then report
+    /// `connection_lost(None)` on a later tick, never from inside this call.
+    fn close(&self);
+    /// `is_closing()`: closed, or failing (a `connection_lost` with an error is on its way).
+    fn is_closing(&self) -> bool;
+    /// `get_write_buffer_size()`: bytes written but not yet passed to the network.
+    fn get_write_buffer_size(&self) -> usize;
+    /// `get_write_buffer_limits()`: `(low, high)`.
+    fn get_write_buffer_limits(&self) -> (usize, usize) {
+        (LOW_WATER, HIGH_WATER)
+    }
+    /// `pause_reading()`: stop delivering data (the reader holds more than `2 × limit`).
+    fn pause_reading(&self);
+    /// `resume_reading()`: deliver data again.
+    fn resume_reading(&self);
+    /// `is_reading()`: not paused and not closing.
+    fn is_reading(&self) -> bool;
     /// `get_extra_info(name)`, or `None` for an unknown name.
     fn extra_info(&self, name: &str) -> Option<ExtraInfo>;
+    /// The receive credit the relay holds, for transports that grant it.
+    fn credit(&self) -> Option<Credit> {
+        None
+    }
     /// The transport's `repr()`.
     fn repr(&self) -> String;
 }

@@ -7,19 +7,24 @@
 //! paused (more than `2 × limit` buffered), so a page that stops reading stops the TCP sender.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use js_sys::{ArrayBuffer, JsString, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
-use crate::protocol::{CloseCode, ConnectRequest, Control, SUBPROTOCOL};
+use super::sent_log::SentLog;
+use super::{Credit, CreditWindow, ExtraInfo, Protocol, Transport, WriteFlow};
+use crate::protocol::{CloseCode, ConnectRequest, Control, RelayProtocol, MAX_MESSAGE, SUBPROTOCOL};
+use crate::runtime;
 use crate::sansio::{PyException, StreamError};
-use crate::stream::{Connection, OpenOptions, Relay};
-use crate::transport::{ExtraInfo, Transport};
+
+/// How often a paused writer looks at `bufferedAmount` (browsers fire no event when it
+/// drains).
+const RESUME_POLL: Duration = Duration::from_millis(4);
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
@@ -36,7 +41,7 @@ pub struct WebSocketTransport {
     url: String,
     websockify: bool,
     ssl: bool,
-    conn: RefCell<Option<Rc<Connection>>>,
+    protocol: RefCell<Option<Rc<dyn Protocol>>>,
     handlers: RefCell<Option<Handlers>>,
     state: RefCell<State>,
 }
@@ -52,44 +57,10 @@ struct State {
     sockname: (String, u16),
     closing: bool,
     paused: bool,
-    /// Credit granted and not yet used by data received.
-    outstanding: u64,
-    /// The credit window: the most the relay may send ahead.
-    window: u64,
+    credit: Option<CreditWindow>,
     /// What was sent, to tell the user's unsent bytes from our own control messages.
     sent: SentLog,
-}
-
-/// `bufferedAmount` counts every unsent byte, our credit messages too; `write()`'s flow control
-/// and `close()` must see only the user's. Sends leave in order, so the unsent bytes are the
-/// last `bufferedAmount` of what was sent.
-#[derive(Default)]
-struct SentLog {
-    total: u64,
-    /// (end offset, length, whether it is user data), oldest first.
-    frames: VecDeque<(u64, u64, bool)>,
-}
-
-impl SentLog {
-    /// Records a send; `unsent` (the socket's `bufferedAmount` before it) prunes what left.
-    fn push(&mut self, len: usize, user: bool, unsent: u64) {
-        self.user_unsent(unsent);
-        self.total += len as u64;
-        self.frames.push_back((self.total, len as u64, user));
-    }
-
-    /// The user's bytes among the last `unsent` bytes sent.
-    fn user_unsent(&mut self, unsent: u64) -> u64 {
-        let sent_out = self.total.saturating_sub(unsent);
-        while self.frames.front().is_some_and(|&(end, _, _)| end <= sent_out) {
-            self.frames.pop_front();
-        }
-        self.frames
-            .iter()
-            .filter(|&&(_, _, user)| user)
-            .map(|&(end, len, _)| len.min(end.saturating_sub(sent_out)))
-            .sum()
-    }
+    write_flow: WriteFlow,
 }
 
 struct Handlers {
@@ -99,28 +70,43 @@ struct Handlers {
     _open: Closure<dyn FnMut(Event)>,
 }
 
-/// Connects `conn` to `host:port` through `relay`; resolves once the target is connected.
+/// Where to connect, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    /// The relay's URL.
+    pub url: &'a str,
+    /// What the relay speaks.
+    pub protocol: RelayProtocol,
+    /// The target host (the relay resolves it).
+    pub host: &'a str,
+    /// The target port.
+    pub port: u16,
+    /// TLS to the target.
+    pub ssl: bool,
+    /// The TLS server name.
+    pub server_hostname: Option<&'a str>,
+    /// The reader's limit (it sizes the credit window).
+    pub limit: usize,
+}
+
+/// Connects `protocol` to the target through the relay; resolves once the target is
+/// connected.
 ///
 /// # Errors
 /// The exception the relay's close code stands for, or `ConnectionRefusedError` when the
 /// relay cannot be reached.
-pub async fn connect(
-    relay: &Relay,
-    host: &str,
-    port: u16,
-    opts: &OpenOptions,
-    conn: &Rc<Connection>,
-) -> Result<(), StreamError> {
-    let url = match relay.websockify {
-        true => relay.url.clone(),
+pub async fn connect(target: Target<'_>, protocol: Rc<dyn Protocol>) -> Result<(), StreamError> {
+    let websockify = target.protocol == RelayProtocol::Websockify;
+    let url = match websockify {
+        true => target.url.to_owned(),
         false => {
-            let mut req = ConnectRequest::new(host, port);
-            req.tls = opts.ssl;
-            req.sni = opts.server_hostname.clone();
-            format!("{}/connect?{}", relay.url.trim_end_matches('/'), req.to_query())
+            let mut req = ConnectRequest::new(target.host, target.port);
+            req.tls = target.ssl;
+            req.sni = target.server_hostname.map(str::to_owned);
+            format!("{}/connect?{}", target.url.trim_end_matches('/'), req.to_query())
         }
     };
-    let ws = match relay.websockify {
+    let ws = match websockify {
         true => WebSocket::new(&url),
         false => WebSocket::new_with_str(&url, SUBPROTOCOL),
     }
@@ -131,16 +117,16 @@ pub async fn connect(
         ))
     })?;
     ws.set_binary_type(BinaryType::Arraybuffer);
-    let window = (opts.limit as u64).clamp(16 * 1024, 1024 * 1024);
+    let credit = (!websockify).then(|| CreditWindow::for_limit(target.limit));
     let t = Rc::new_cyclic(|me| WebSocketTransport {
         me: me.clone(),
         ws,
         url,
-        websockify: relay.websockify,
-        ssl: opts.ssl,
-        conn: RefCell::new(Some(Rc::clone(conn))),
+        websockify,
+        ssl: target.ssl,
+        protocol: RefCell::new(Some(Rc::clone(&protocol))),
         handlers: RefCell::new(None),
-        state: RefCell::new(State { window, ..State::default() }),
+        state: RefCell::new(State { credit, ..State::default() }),
     });
     LIVE.fetch_add(1, Ordering::Relaxed);
     t.install_handlers();
@@ -159,10 +145,8 @@ pub async fn connect(
     .await;
     guard.0 = None; // settled: no longer a cancellation
     outcome.map_err(StreamError::Raised)?;
-    conn.attach(Rc::clone(&t) as Rc<dyn Transport>);
-    if !t.websockify {
-        t.top_up_credit();
-    }
+    protocol.connection_made(Rc::clone(&t) as Rc<dyn Transport>);
+    t.top_up_credit();
     Ok(())
 }
 
@@ -208,11 +192,11 @@ impl WebSocketTransport {
         self.ws.set_onerror(None);
         self.ws.set_onopen(None);
         self.handlers.borrow_mut().take();
-        self.conn.borrow_mut().take();
+        self.protocol.borrow_mut().take();
     }
 
-    fn conn(&self) -> Option<Rc<Connection>> {
-        self.conn.borrow().clone()
+    fn protocol(&self) -> Option<Rc<dyn Protocol>> {
+        self.protocol.borrow().clone()
     }
 
     fn resolve_connect(&self, outcome: Result<(), PyException>) {
@@ -239,16 +223,13 @@ impl WebSocketTransport {
     fn on_message(&self, data: JsValue) {
         if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
             let bytes = Uint8Array::new(buf).to_vec();
-            if !self.websockify {
-                let mut s = self.state.borrow_mut();
-                s.outstanding = s.outstanding.saturating_sub(bytes.len() as u64);
+            if let Some(credit) = self.state.borrow_mut().credit.as_mut() {
+                credit.received(bytes.len());
             }
-            if let Some(conn) = self.conn() {
-                conn.data_received(&bytes);
+            if let Some(protocol) = self.protocol() {
+                protocol.data_received(&bytes);
             }
-            if !self.websockify {
-                self.top_up_credit();
-            }
+            self.top_up_credit();
             return;
         }
         let Some(text) = data.dyn_ref::<JsString>().and_then(|s| s.as_string()) else { return };
@@ -257,8 +238,8 @@ impl WebSocketTransport {
                 self.connected(peername, sockname)
             }
             Ok(Control::Eof) => {
-                if let Some(conn) = self.conn() {
-                    conn.eof_received();
+                if let Some(protocol) = self.protocol() {
+                    protocol.eof_received();
                 }
             }
             other => {
@@ -304,8 +285,8 @@ impl WebSocketTransport {
         if !self.state.borrow().connected {
             let exc = exc.unwrap_or_else(|| PyException::new("ConnectionResetError", "Connection lost"));
             self.resolve_connect(Err(exc));
-        } else if let Some(conn) = self.conn() {
-            conn.connection_lost(exc);
+        } else if let Some(protocol) = self.protocol() {
+            protocol.connection_lost(exc);
         }
         self.finish();
     }
@@ -314,14 +295,47 @@ impl WebSocketTransport {
     fn top_up_credit(&self) {
         let grant = {
             let mut s = self.state.borrow_mut();
-            if s.paused || s.closing || s.outstanding >= s.window / 2 {
+            if s.paused || s.closing {
                 return;
             }
-            let grant = s.window - s.outstanding;
-            s.outstanding = s.window;
-            grant
+            match s.credit.as_mut().and_then(CreditWindow::top_up) {
+                Some(grant) => grant,
+                None => return,
+            }
         };
         self.send_control(&Control::Credit { bytes: grant });
+        if let Some(protocol) = self.protocol() {
+            protocol.credit_granted(grant);
+        }
+    }
+
+    /// The user's bytes not yet sent (`bufferedAmount` less our own control messages).
+    fn user_unsent(&self) -> usize {
+        let unsent = u64::from(self.ws.buffered_amount());
+        self.state.borrow_mut().sent.user_unsent(unsent) as usize
+    }
+
+    /// Above the high-water mark: pause the protocol, and poll until the buffer drained.
+    fn maybe_pause_writing(&self) {
+        if !self.state.borrow_mut().write_flow.after_write(self.user_unsent()) {
+            return;
+        }
+        if let Some(protocol) = self.protocol() {
+            protocol.pause_writing();
+        }
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                runtime::sleep(RESUME_POLL).await;
+                let Some(me) = me.upgrade() else { return };
+                let Some(protocol) = me.protocol() else { return };
+                let unsent = me.user_unsent();
+                if me.state.borrow_mut().write_flow.after_drain(unsent) {
+                    protocol.resume_writing();
+                    return;
+                }
+            }
+        });
     }
 
     fn send_control(&self, msg: &Control) {
@@ -349,13 +363,17 @@ fn js_message(e: &JsValue) -> String {
 }
 
 impl Transport for WebSocketTransport {
-    fn send(&self, data: &[u8]) {
-        let unsent = u64::from(self.ws.buffered_amount());
-        self.state.borrow_mut().sent.push(data.len(), true, unsent);
-        let _ = self.ws.send_with_u8_array(data);
+    /// One message per [`MAX_MESSAGE`] bytes at most (the relay refuses larger ones).
+    fn write(&self, data: &[u8]) {
+        for piece in data.chunks(MAX_MESSAGE) {
+            let unsent = u64::from(self.ws.buffered_amount());
+            self.state.borrow_mut().sent.push(piece.len(), true, unsent);
+            let _ = self.ws.send_with_u8_array(piece);
+        }
+        self.maybe_pause_writing();
     }
 
-    fn send_eof(&self) {
+    fn write_eof(&self) {
         self.send_control(&Control::Eof);
     }
 
@@ -369,8 +387,8 @@ impl Transport for WebSocketTransport {
         // frame queues behind them), then end cleanly on a later tick, as CPython does.
         wasm_bindgen_futures::spawn_local(async move {
             let Some(me) = me else { return };
-            while me.buffered_amount() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
-                crate::runtime::sleep(std::time::Duration::from_millis(4)).await;
+            while me.user_unsent() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
+                runtime::sleep(RESUME_POLL).await;
             }
             if me.ws.ready_state() < WebSocket::CLOSING {
                 let _ = me.ws.close_with_code(1000);
@@ -380,10 +398,26 @@ impl Transport for WebSocketTransport {
         });
     }
 
+    fn is_closing(&self) -> bool {
+        self.state.borrow().closing
+    }
+
     /// The user's bytes not yet sent (`bufferedAmount` less our own control messages).
-    fn buffered_amount(&self) -> usize {
-        let unsent = u64::from(self.ws.buffered_amount());
-        self.state.borrow_mut().sent.user_unsent(unsent) as usize
+    fn get_write_buffer_size(&self) -> usize {
+        self.user_unsent()
+    }
+
+    fn get_write_buffer_limits(&self) -> (usize, usize) {
+        self.state.borrow().write_flow.limits()
+    }
+
+    fn is_reading(&self) -> bool {
+        let s = self.state.borrow();
+        !s.paused && !s.closing
+    }
+
+    fn credit(&self) -> Option<Credit> {
+        self.state.borrow().credit.as_ref().map(CreditWindow::state)
     }
 
     fn pause_reading(&self) {
@@ -392,9 +426,7 @@ impl Transport for WebSocketTransport {
 
     fn resume_reading(&self) {
         self.state.borrow_mut().paused = false;
-        if !self.websockify {
-            self.top_up_credit();
-        }
+        self.top_up_credit();
     }
 
     /// # Python parity

@@ -1,18 +1,31 @@
-//! [`open_connection`]: asyncio's `open_connection`, over the in-page demo servers or a relay.
+//! [`open_connection`]: asyncio's `open_connection` — it picks the transport (an in-page demo
+//! server, or a relay in one of the protocols it speaks) and wires it to a
+//! [`StreamProtocol`]. It sits above both the stream layer and the transports.
 
+pub use crate::protocol::RelayProtocol;
 use crate::sansio::{PyException, StreamError, DEFAULT_LIMIT};
-use crate::stream::{Connection, StreamReader, StreamWriter};
+use crate::stream::{StreamProtocol, StreamReader, StreamWriter};
 use crate::{demo, transport};
 
-/// Where connections go when not to an in-page demo server.
+/// A relay, and the protocol it speaks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Relay {
-    /// The relay's WebSocket URL, e.g. `ws://127.0.0.1:8765` (`/connect` is added for
-    /// `streamlab.v1`; a websockify URL is used as it is).
+    /// The relay's WebSocket URL, e.g. `ws://127.0.0.1:8765`.
     pub url: String,
-    /// A plain websockify endpoint (binary frames, close = EOF, target fixed by the server)
-    /// instead of `streamlab.v1`.
-    pub websockify: bool,
+    /// What it speaks.
+    pub protocol: RelayProtocol,
+}
+
+impl Relay {
+    /// A `streamlab.v1` relay at `url`.
+    pub fn streamlab(url: impl Into<String>) -> Relay {
+        Relay { url: url.into(), protocol: RelayProtocol::StreamlabV1 }
+    }
+
+    /// A websockify endpoint at `url`.
+    pub fn websockify(url: impl Into<String>) -> Relay {
+        Relay { url: url.into(), protocol: RelayProtocol::Websockify }
+    }
 }
 
 /// `open_connection`'s keyword arguments.
@@ -45,6 +58,10 @@ impl Default for OpenOptions {
 ///   demo server);
 /// * over a relay, the exception its close code stands for (`ConnectionRefusedError`,
 ///   `TimeoutError`, `PermissionError`, …).
+///
+/// # Cancel safety
+/// Dropping it before it resolves cancels the connect: a WebSocket being opened is closed,
+/// and nothing is left behind.
 pub async fn open_connection(
     host: &str,
     port: u16,
@@ -57,7 +74,7 @@ pub async fn open_connection(
             "server_hostname is only meaningful with ssl",
         )));
     }
-    let conn = Connection::new(reader.clone());
+    let protocol = StreamProtocol::new(reader.clone());
     match &opts.relay {
         None => {
             let Some(demo) = demo::find(host, port) else {
@@ -73,10 +90,21 @@ pub async fn open_connection(
                     "the in-page demo servers do not speak TLS (use a relay for ssl=True)",
                 )));
             }
-            transport::memory::connect(demo, &conn).map_err(StreamError::Raised)?;
+            transport::memory::connect(demo, protocol.clone()).map_err(StreamError::Raised)?;
         }
         #[cfg(target_arch = "wasm32")]
-        Some(relay) => transport::websocket::connect(relay, host, port, &opts, &conn).await?,
+        Some(relay) => {
+            let target = transport::websocket::Target {
+                url: &relay.url,
+                protocol: relay.protocol,
+                host,
+                port,
+                ssl: opts.ssl,
+                server_hostname: opts.server_hostname.as_deref(),
+                limit: opts.limit,
+            };
+            transport::websocket::connect(target, protocol.clone()).await?;
+        }
         #[cfg(not(target_arch = "wasm32"))]
         Some(_) => {
             return Err(StreamError::Raised(PyException::new(
@@ -85,5 +113,5 @@ pub async fn open_connection(
             )))
         }
     }
-    Ok((reader, StreamWriter::new(conn)))
+    Ok((reader, StreamWriter::new(protocol)))
 }
