@@ -13,6 +13,7 @@
 #![allow(unsafe_code)]
 
 mod errors;
+mod observe;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -47,6 +48,72 @@ export interface StreamReader {
   /** `async for line in reader`: lines with their `\n`, the last one possibly without. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
 }
+/** What `reader.snapshot()` returns: the reader's state now. */
+export interface ReaderSnapshot {
+  /** Bytes buffered. */
+  buffered: number;
+  /** Where `window` starts in the buffer. */
+  windowStart: number;
+  /** A window of the buffered bytes (4096 from `windowStart` unless asked otherwise). */
+  window: Uint8Array;
+  limit: number;
+  /** EOF was fed (bytes may still be buffered). */
+  eof: boolean;
+  /** `at_eof()`. */
+  atEof: boolean;
+  /** The stored exception. */
+  exception: PythonError | null;
+  /** The transport was told to pause (more than 2 × limit buffered). */
+  paused: boolean;
+  /** The call that waits for data. */
+  waiting: { id: number; method: string; args: string; offset: number | null } | null;
+}
+/** What `writer.snapshot()` returns, with CPython's transport names. */
+export interface WriterSnapshot {
+  /** `transport.get_write_buffer_size()`. */
+  writeBufferSize: number;
+  /** `transport.get_write_buffer_limits()`: [low, high]. */
+  writeBufferLimits: [number, number];
+  /** `transport.is_reading()`. */
+  isReading: boolean;
+  isClosing: boolean;
+  /** Above the high-water mark: `drain()` waits. */
+  writingPaused: boolean;
+  eofWritten: boolean;
+  /** `undefined` while connected, `null` once ended cleanly, else why it was lost. */
+  lost: PythonError | null | undefined;
+  /** The relay's receive credit (relay connections only). */
+  credit: { window: number; outstanding: number; granted: number } | null;
+}
+/** A Python exception as a JS `Error`: `name` is the class, plus CPython's attributes. */
+export interface PythonError extends Error {
+  pythonRepr: string;
+  partial?: Uint8Array;
+  expected?: number | null;
+  consumed?: number;
+  errno?: number;
+  strerror?: string;
+}
+/** Something that happened to a stream; `t` is milliseconds on the runtime's clock. */
+export type StreamEvent = { t: number } & (
+  | { type: "connectionMade" }
+  | { type: "chunk"; size: number }
+  | { type: "eof" }
+  | { type: "exception"; error: PythonError }
+  | { type: "connectionLost"; error: PythonError | null }
+  | { type: "credit"; bytes: number }
+  | { type: "readingPaused" }
+  | { type: "readingResumed" }
+  | { type: "callStarted"; id: number; method: string; args: string }
+  | { type: "callWaiting"; id: number; offset: number | null }
+  | { type: "callFinished"; id: number; method: string; size?: number; preview?: Uint8Array; error?: PythonError }
+  | { type: "write"; method: "write" | "writelines"; size: number }
+  | { type: "writingPaused" }
+  | { type: "writingResumed" }
+  | { type: "writeEof" }
+  | { type: "close" }
+  | { type: "dropped"; count: number }
+);
 export interface OpenOptions {
   /** The reader's limit (default 65536). */
   limit?: number;
@@ -97,6 +164,22 @@ impl Connection {
     pub fn writer(&self) -> StreamWriter {
         StreamWriter(self.writer.0.clone())
     }
+
+    /// `onEvent(callback)`: every event of the connection (reader, writer, transport), in
+    /// order; returns the function that unsubscribes.
+    #[wasm_bindgen(js_name = onEvent, unchecked_return_type = "() => void")]
+    pub fn on_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: StreamEvent) => void")] callback: js_sys::Function,
+    ) -> JsValue {
+        observe::subscribe(&self.reader.0, callback)
+    }
+}
+
+/// Python's `repr()` of bytes, e.g. `b'HTTP/1.0 200 OK\r\n'`.
+#[wasm_bindgen(js_name = bytesRepr)]
+pub fn bytes_repr(data: &Uint8Array) -> String {
+    crate::sansio::py_bytes_repr(&data.to_vec())
 }
 
 fn install_iterator_once(reader: &StreamReader) {
@@ -114,6 +197,65 @@ pub struct StreamReader(crate::StreamReader);
 
 #[wasm_bindgen]
 impl StreamReader {
+    /// `new StreamReader(limit = 65536)`: a bare reader, fed by hand (`feedData`, `feedEof`),
+    /// as `asyncio.StreamReader(limit=…)`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(limit: Option<f64>) -> Result<StreamReader, JsValue> {
+        let limit = match limit {
+            None => crate::DEFAULT_LIMIT,
+            Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= usize::MAX as f64 => n as usize,
+            Some(n) if n.fract() == 0.0 => {
+                return Err(to_js_error(&crate::sansio::ValueError::LimitNotPositive.into()))
+            }
+            Some(n) => return Err(type_error(&format!("limit must be an integer, not {n}"))),
+        };
+        let reader = StreamReader(crate::StreamReader::new(limit).map_err(|e| to_js_error(&e))?);
+        install_iterator_once(&reader);
+        Ok(reader)
+    }
+
+    /// `feed_data(data)`.
+    #[wasm_bindgen(js_name = feedData)]
+    pub fn feed_data(&self, data: JsValue) -> Result<(), JsValue> {
+        let data = bytes_arg(&data, "data")?;
+        self.0.feed_data(&data).map_err(|e| to_js_error(&e))
+    }
+
+    /// `feed_eof()`.
+    #[wasm_bindgen(js_name = feedEof)]
+    pub fn feed_eof(&self) {
+        self.0.feed_eof();
+    }
+
+    /// `set_exception(exc)`: `name` is the Python class (e.g. `ConnectionResetError`).
+    #[wasm_bindgen(js_name = setException)]
+    pub fn set_exception(&self, name: String, message: String, errno: Option<i32>) {
+        let exc = match errno {
+            Some(errno) => crate::PyException::with_errno(name, errno, message),
+            None => crate::PyException::new(name, message),
+        };
+        self.0.set_exception(exc);
+    }
+
+    /// The reader's state now; the window holds `length` (default 4096) buffered bytes from
+    /// `start` (default 0).
+    #[wasm_bindgen(unchecked_return_type = "ReaderSnapshot")]
+    pub fn snapshot(&self, start: Option<f64>, length: Option<f64>) -> JsValue {
+        let start = start.unwrap_or(0.0).max(0.0) as usize;
+        let length = length.map_or(crate::stream::SNAPSHOT_WINDOW, |n| n.max(0.0) as usize);
+        observe::reader_snapshot(&self.0.snapshot_window(start, length))
+    }
+
+    /// `onEvent(callback)`: every event of this reader (for a connection's reader, of the
+    /// whole connection), in order; returns the function that unsubscribes.
+    #[wasm_bindgen(js_name = onEvent, unchecked_return_type = "() => void")]
+    pub fn on_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: StreamEvent) => void")] callback: js_sys::Function,
+    ) -> JsValue {
+        observe::subscribe(&self.0, callback)
+    }
+
     /// `read(n = -1)`.
     pub fn read(&self, n: Option<f64>) -> Result<js_sys::Promise, JsValue> {
         let n = int_arg(n.unwrap_or(-1.0), "n")?;
@@ -184,6 +326,12 @@ pub struct StreamWriter(crate::StreamWriter);
 
 #[wasm_bindgen]
 impl StreamWriter {
+    /// The write side's state now.
+    #[wasm_bindgen(unchecked_return_type = "WriterSnapshot")]
+    pub fn snapshot(&self) -> JsValue {
+        observe::writer_snapshot(&self.0.snapshot())
+    }
+
     /// `write(data)`: `data` is a `Uint8Array` (Python's bytes-like).
     pub fn write(&self, data: JsValue) -> Result<(), JsValue> {
         let data = bytes_arg(&data, "data")?;

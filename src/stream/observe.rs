@@ -177,6 +177,9 @@ struct Hub {
     next_id: Cell<u64>,
     queue: RefCell<VecDeque<Event>>,
     dropped: Cell<u64>,
+    /// When the last dropped event happened: the `Dropped` event stands in its place, before
+    /// the events that survived, so it carries that time (not its delivery's, which is later).
+    dropped_at: Cell<Duration>,
     delivering: Cell<bool>,
     next_call: Cell<u64>,
 }
@@ -214,7 +217,9 @@ impl Observers {
         {
             let mut queue = hub.queue.borrow_mut();
             if queue.len() >= QUEUE_CAP {
-                queue.pop_front();
+                if let Some(oldest) = queue.pop_front() {
+                    hub.dropped_at.set(oldest.at);
+                }
                 hub.dropped.set(hub.dropped.get() + 1);
             }
             queue.push_back(Event { at: runtime::now(), kind });
@@ -222,11 +227,19 @@ impl Observers {
         if hub.delivering.replace(true) {
             return; // the outer emit delivers it, in order
         }
+        // Even if an observer panics, the next emit delivers again.
+        struct Delivering<'a>(&'a Cell<bool>);
+        impl Drop for Delivering<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
+        let _delivering = Delivering(&hub.delivering);
         loop {
             let dropped = hub.dropped.replace(0);
             let next = match dropped {
                 0 => hub.queue.borrow_mut().pop_front(),
-                count => Some(Event { at: runtime::now(), kind: EventKind::Dropped { count } }),
+                count => Some(Event { at: hub.dropped_at.get(), kind: EventKind::Dropped { count } }),
             };
             let Some(event) = next else { break };
             let observers: Vec<Observer> = hub.observers.borrow().iter().map(|(_, o)| Rc::clone(o)).collect();
@@ -234,7 +247,6 @@ impl Observers {
                 observer(&event);
             }
         }
-        hub.delivering.set(false);
     }
 }
 

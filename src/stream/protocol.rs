@@ -154,6 +154,8 @@ impl StreamProtocol {
             w
         };
         call.waits();
+        // A cancelled drain leaves no waiter behind (CPython removes it in a `finally`).
+        let _forget = Forget(&self.state, Rc::clone(&waiter));
         Awaited(waiter).await.map_err(StreamError::Raised)
     }
 
@@ -194,12 +196,13 @@ impl StreamProtocol {
     /// The write side's state (see [`StreamWriter::snapshot`](super::StreamWriter::snapshot)).
     pub(crate) fn snapshot(&self) -> WriterSnapshot {
         let t = self.transport();
+        let is_closing = self.is_closing();
         let s = self.state.borrow();
         WriterSnapshot {
             write_buffer_size: t.as_ref().map_or(0, |t| t.get_write_buffer_size()),
             write_buffer_limits: t.as_ref().map_or((0, 0), |t| t.get_write_buffer_limits()),
-            is_reading: t.as_ref().is_some_and(|t| t.is_reading()),
-            is_closing: s.closing || t.as_ref().is_some_and(|t| t.is_closing()),
+            is_reading: !is_closing && t.as_ref().is_some_and(|t| t.is_reading()),
+            is_closing,
             writing_paused: s.paused,
             eof_written: s.eof_written,
             lost: s.closed.clone().map(|r| r.err()),
@@ -279,6 +282,15 @@ impl Protocol for StreamProtocol {
 impl fmt::Debug for StreamProtocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<StreamProtocol transport={} reader={}>", self.transport_repr(), self.reader)
+    }
+}
+
+/// Removes a drain waiter when its `drain()` ends, completed or cancelled.
+struct Forget<'a>(&'a RefCell<State>, Rc<Signal>);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        self.0.borrow_mut().drain_waiters.retain(|w| !Rc::ptr_eq(w, &self.1));
     }
 }
 

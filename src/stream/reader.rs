@@ -120,8 +120,13 @@ impl StreamReader {
 
     /// The peer's EOF; wakes a waiting read. Buffered data stays readable.
     pub fn feed_eof(&self) {
-        self.0.buf.borrow_mut().feed_eof();
-        self.0.observers.emit(EventKind::Eof);
+        let mut buf = self.0.buf.borrow_mut();
+        let first = !buf.is_eof();
+        buf.feed_eof();
+        drop(buf);
+        if first {
+            self.0.observers.emit(EventKind::Eof);
+        }
         self.0.waiter.wake(Ok(()));
     }
 

@@ -117,7 +117,7 @@ impl StreamWriter {
     ///
     /// # Errors
     /// The reader's exception first (e.g. the connection was reset); then
-    /// `StreamProtocolResetError('StreamProtocol lost')` once the connection is gone.
+    /// `ConnectionResetError('Connection lost')` once the connection is gone.
     ///
     /// # Cancel safety
     /// Cancel-safe: the written bytes stay in the transport's buffer.
