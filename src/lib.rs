@@ -34,7 +34,7 @@
 // `deny`, not `forbid`: the wasm-bindgen layer must be able to allow its macros' generated
 // `unsafe`.
 #![deny(unsafe_code)]
-#![warn(missing_docs, rust_2018_idioms)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod demo;
 #[cfg(target_arch = "wasm32")]

@@ -12,12 +12,13 @@
 // wasm-bindgen's generated glue needs `unsafe`.
 #![allow(unsafe_code)]
 
+mod cancel;
 mod errors;
 mod observe;
 
+use cancel::cancellable;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::sansio::Separators;
 use crate::transport::ExtraInfo;
@@ -114,6 +115,10 @@ export type StreamEvent = { t: number } & (
   | { type: "close" }
   | { type: "dropped"; count: number }
 );
+/** Options of every awaitable method: aborting `signal` cancels the call (`CancelledError`). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
 export interface OpenOptions {
   /** The reader's limit (default 65536). */
   limit?: number;
@@ -144,6 +149,7 @@ pub async fn open_connection(
 
 /// What `openConnection` resolves to.
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct Connection {
     reader: StreamReader,
     writer: StreamWriter,
@@ -176,6 +182,13 @@ impl Connection {
     }
 }
 
+/// `await waitFor(promise, seconds)`: asyncio's `wait_for` — on time-out the call is
+/// cancelled (its bytes stay buffered) and this rejects with `TimeoutError`.
+#[wasm_bindgen(js_name = waitFor)]
+pub async fn wait_for(promise: js_sys::Promise, seconds: f64) -> Result<JsValue, JsValue> {
+    cancel::wait_for(promise, seconds).await
+}
+
 /// Python's `repr()` of bytes, e.g. `b'HTTP/1.0 200 OK\r\n'`.
 #[wasm_bindgen(js_name = bytesRepr)]
 pub fn bytes_repr(data: &Uint8Array) -> String {
@@ -193,6 +206,7 @@ fn install_iterator_once(reader: &StreamReader) {
 /// asyncio's `StreamReader`. Reads resolve to `Uint8Array`s; `for await (const line of reader)`
 /// iterates lines.
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct StreamReader(crate::StreamReader);
 
 #[wasm_bindgen]
@@ -256,28 +270,50 @@ impl StreamReader {
         observe::subscribe(&self.0, callback)
     }
 
-    /// `read(n = -1)`.
-    pub fn read(&self, n: Option<f64>) -> Result<js_sys::Promise, JsValue> {
+    /// `read(n = -1, {signal})`. Every awaitable method takes `{signal}`: aborting it cancels
+    /// the call, which rejects with `CancelledError` and leaves the reader as CPython's
+    /// cancelled read does.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn read(
+        &self,
+        n: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Result<js_sys::Promise, JsValue> {
         let n = int_arg(n.unwrap_or(-1.0), "n")?;
         let r = self.0.clone();
-        Ok(future_to_promise(async move { bytes_result(r.read(n).await) }))
+        cancellable(&options, async move { bytes_result(r.read(n).await) })
     }
 
-    /// `readline()`.
-    pub fn readline(&self) -> js_sys::Promise {
+    /// `readline({signal})`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn readline(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Result<js_sys::Promise, JsValue> {
         let r = self.0.clone();
-        future_to_promise(async move { bytes_result(r.readline().await) })
+        cancellable(&options, async move { bytes_result(r.readline().await) })
     }
 
-    /// `readexactly(n)`.
-    pub fn readexactly(&self, n: f64) -> Result<js_sys::Promise, JsValue> {
+    /// `readexactly(n, {signal})`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn readexactly(
+        &self,
+        n: f64,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Result<js_sys::Promise, JsValue> {
         let n = int_arg(n, "n")?;
         let r = self.0.clone();
-        Ok(future_to_promise(async move { bytes_result(r.readexactly(n).await) }))
+        cancellable(&options, async move { bytes_result(r.readexactly(n).await) })
     }
 
-    /// `readuntil(separator = "\n" bytes)`: a `Uint8Array`, or an array of them (a tuple).
-    pub fn readuntil(&self, separator: JsValue) -> Result<js_sys::Promise, JsValue> {
+    /// `readuntil(separator = "\n" bytes, {signal})`: a `Uint8Array`, or an array of them (a
+    /// tuple).
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn readuntil(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8Array[]")] separator: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Result<js_sys::Promise, JsValue> {
         let seps = if separator.is_undefined() {
             Separators::byte(b'\n')
         } else if Array::is_array(&separator) {
@@ -288,7 +324,7 @@ impl StreamReader {
             Separators::one(bytes_arg(&separator, "separator")?)
         };
         let r = self.0.clone();
-        Ok(future_to_promise(async move { bytes_result(r.readuntil(seps).await) }))
+        cancellable(&options, async move { bytes_result(r.readuntil(seps).await) })
     }
 
     /// `at_eof()`.
@@ -322,6 +358,7 @@ impl StreamReader {
 
 /// asyncio's `StreamWriter`.
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct StreamWriter(crate::StreamWriter);
 
 #[wasm_bindgen]
@@ -348,12 +385,16 @@ impl StreamWriter {
         self.0.writelines(chunks?).map_err(|e| to_js_error(&e))
     }
 
-    /// `drain()`.
-    pub fn drain(&self) -> js_sys::Promise {
+    /// `drain({signal})`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn drain(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Result<js_sys::Promise, JsValue> {
         let w = self.0.clone();
-        future_to_promise(
-            async move { w.drain().await.map(|()| JsValue::UNDEFINED).map_err(|e| to_js_error(&e)) },
-        )
+        cancellable(&options, async move {
+            w.drain().await.map(|()| JsValue::UNDEFINED).map_err(|e| to_js_error(&e))
+        })
     }
 
     /// `write_eof()`.
@@ -380,10 +421,13 @@ impl StreamWriter {
     }
 
     /// `wait_closed()`.
-    #[wasm_bindgen(js_name = waitClosed)]
-    pub fn wait_closed(&self) -> js_sys::Promise {
+    #[wasm_bindgen(js_name = waitClosed, unchecked_return_type = "Promise<void>")]
+    pub fn wait_closed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Result<js_sys::Promise, JsValue> {
         let w = self.0.clone();
-        future_to_promise(async move {
+        cancellable(&options, async move {
             w.wait_closed().await.map(|()| JsValue::UNDEFINED).map_err(|e| to_js_error(&e))
         })
     }

@@ -165,6 +165,12 @@ async fn drive(t: Rc<MemoryTransport>) {
     }
 }
 
+impl std::fmt::Debug for MemoryTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.repr())
+    }
+}
+
 impl Transport for MemoryTransport {
     fn write(&self, data: &[u8]) {
         let s = self.state.get();

@@ -317,7 +317,8 @@ impl WebSocketTransport {
 
     /// Above the high-water mark: pause the protocol, and poll until the buffer drained.
     fn maybe_pause_writing(&self) {
-        if !self.state.borrow_mut().write_flow.after_write(self.user_unsent()) {
+        let unsent = self.user_unsent();
+        if !self.state.borrow_mut().write_flow.after_write(unsent) {
             return;
         }
         if let Some(protocol) = self.protocol() {
@@ -360,6 +361,12 @@ fn connect_error(code: u16, reason: &str, url: &str) -> PyException {
 
 fn js_message(e: &JsValue) -> String {
     e.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{e:?}"), |e| String::from(e.message()))
+}
+
+impl std::fmt::Debug for WebSocketTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.repr())
+    }
 }
 
 impl Transport for WebSocketTransport {

@@ -11,23 +11,17 @@ fn service(value: Option<&'static str>, name: &str) -> &'static str {
 
 /// The relay with the demo servers and the fixtures allowed.
 pub fn relay() -> Relay {
-    Relay { url: service(option_env!("STREAMLAB_RELAY"), "STREAMLAB_RELAY").to_owned(), websockify: false }
+    Relay::streamlab(service(option_env!("STREAMLAB_RELAY"), "STREAMLAB_RELAY"))
 }
 
 /// A relay with a 0.5 s idle timeout and at most 2 connections per address.
 pub fn idle_relay() -> Relay {
-    Relay {
-        url: service(option_env!("STREAMLAB_IDLE_RELAY"), "STREAMLAB_IDLE_RELAY").to_owned(),
-        websockify: false,
-    }
+    Relay::streamlab(service(option_env!("STREAMLAB_IDLE_RELAY"), "STREAMLAB_IDLE_RELAY"))
 }
 
 /// A websockify fixed to the echo fixture.
 pub fn websockify() -> Relay {
-    Relay {
-        url: service(option_env!("STREAMLAB_WEBSOCKIFY"), "STREAMLAB_WEBSOCKIFY").to_owned(),
-        websockify: true,
-    }
+    Relay::websockify(service(option_env!("STREAMLAB_WEBSOCKIFY"), "STREAMLAB_WEBSOCKIFY"))
 }
 
 /// The port of a loopback fixture (`echo`, `count`, `reset`, `slow`, `source`, `backlog`,

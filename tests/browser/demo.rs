@@ -116,3 +116,10 @@ async fn without_a_relay_only_demo_hosts_resolve() {
     let err = open_connection("nosuch.demo", 80, OpenOptions::default()).await.unwrap_err();
     assert_eq!(err.to_string(), "[Errno -2] Name or service not known");
 }
+
+#[wasm_bindgen_test]
+async fn every_demo_transcript_in_page() {
+    // The same table as through the relay (tests/shared/demo_table.rs).
+    crate::demo_table::check_all(|host, port| Box::pin(open_connection(host, port, OpenOptions::default())))
+        .await;
+}

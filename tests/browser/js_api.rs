@@ -42,7 +42,7 @@ fn via_relay() -> Object {
 async fn open_connection_resolves_to_reader_and_writer() {
     let (reader, writer) = demo("echo.demo", 7).await;
     writer.write(bytes(b"hi\n")).unwrap();
-    assert_eq!(text(&settle(reader.readline()).await.unwrap()), "hi\n");
+    assert_eq!(text(&settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap()), "hi\n");
     assert_eq!(reader.limit(), 65536.0);
     assert!(reader.to_string_js().starts_with("<StreamReader"));
 }
@@ -52,7 +52,7 @@ async fn incomplete_read_error_has_partial_and_expected() {
     let (reader, writer) = demo("echo.demo", 7).await;
     writer.write(bytes(b"abc")).unwrap();
     writer.write_eof().unwrap();
-    let err = settle(reader.readexactly(5.0).unwrap()).await.unwrap_err();
+    let err = settle(reader.readexactly(5.0, JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(prop(&err, "name"), "IncompleteReadError");
     assert_eq!(prop(&err, "message"), "3 bytes read on a total of 5 expected bytes");
@@ -67,11 +67,11 @@ async fn limit_overrun_error_has_consumed() {
     let c = open_connection("echo.demo".into(), 7.0.into(), Some(opts)).await.unwrap();
     let (reader, writer) = (c.reader(), c.writer());
     writer.write(bytes(b"abcdAAA")).unwrap();
-    let err = settle(reader.readuntil(bytes(b"AAA")).unwrap()).await.unwrap_err();
+    let err = settle(reader.readuntil(bytes(b"AAA"), JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "LimitOverrunError");
     assert_eq!(prop(&err, "consumed"), 4.0);
     assert_eq!(prop(&err, "message"), "Separator is found, but chunk is longer than limit");
-    let err = settle(reader.readline()).await.unwrap_err();
+    let err = settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "ValueError");
 }
 
@@ -80,10 +80,10 @@ async fn readuntil_takes_an_array_as_a_tuple() {
     let (reader, writer) = demo("echo.demo", 7).await;
     writer.write(bytes(b"ABCDEFG")).unwrap();
     let seps: JsValue = Array::of2(&bytes(b"DEF"), &bytes(b"BCDE")).into();
-    assert_eq!(text(&settle(reader.readuntil(seps).unwrap()).await.unwrap()), "ABCDE");
-    let err = reader.readuntil(Array::new().into()).map(drop).err();
+    assert_eq!(text(&settle(reader.readuntil(seps, JsValue::UNDEFINED).unwrap()).await.unwrap()), "ABCDE");
+    let err = reader.readuntil(Array::new().into(), JsValue::UNDEFINED).map(drop).err();
     assert!(err.is_none(), "validation happens when awaited");
-    let err = settle(reader.readuntil(Array::new().into()).unwrap()).await.unwrap_err();
+    let err = settle(reader.readuntil(Array::new().into(), JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "message"), "Separator should contain at least one element");
 }
 
@@ -103,7 +103,7 @@ async fn bad_arguments_are_cpythons_type_errors() {
             format!("data argument must be a bytes-like object, not '{py}'").as_str()
         );
     }
-    let err = reader.read(Some(1.5)).map(drop).unwrap_err();
+    let err = reader.read(Some(1.5), JsValue::UNDEFINED).map(drop).unwrap_err();
     assert_eq!(prop(&err, "name"), "TypeError");
     let err = open_connection("echo.demo".into(), 70000.0.into(), None).await.map(drop).unwrap_err();
     assert_eq!(prop(&err, "name"), "OverflowError");
@@ -117,8 +117,8 @@ async fn bad_arguments_are_cpythons_type_errors() {
 #[wasm_bindgen_test]
 async fn a_second_concurrent_read_is_a_runtime_error_not_a_panic() {
     let (reader, _w) = demo("silent.demo", 9002).await;
-    let first = reader.read(None).unwrap();
-    let err = settle(reader.readline()).await.unwrap_err();
+    let first = reader.read(None, JsValue::UNDEFINED).unwrap();
+    let err = settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "RuntimeError");
     assert_eq!(
         prop(&err, "message"),
@@ -182,7 +182,7 @@ async fn get_extra_info_and_default() {
     assert!(writer.get_extra_info("sslcontext".into(), JsValue::UNDEFINED).is_null());
     assert_eq!(writer.get_extra_info("nope".into(), "fallback".into()), "fallback");
     writer.close();
-    settle(writer.wait_closed()).await.unwrap();
+    settle(writer.wait_closed(JsValue::UNDEFINED).unwrap()).await.unwrap();
     assert!(writer.is_closing());
 }
 
@@ -197,10 +197,10 @@ async fn drain_and_wait_closed_reject_with_the_lost_connection() {
     .unwrap();
     let (reader, writer) = (c.reader(), c.writer());
     writer.write(bytes(b"x\n")).unwrap();
-    assert_eq!(text(&settle(reader.readline()).await.unwrap()), "bye\n");
-    let err = settle(writer.wait_closed()).await.unwrap_err();
+    assert_eq!(text(&settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap()), "bye\n");
+    let err = settle(writer.wait_closed(JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "ConnectionResetError");
-    let err = settle(writer.drain()).await.unwrap_err();
+    let err = settle(writer.drain(JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "errno"), 104.0);
     assert!(reader.exception().is_instance_of::<js_sys::Error>());
 }
@@ -211,7 +211,7 @@ async fn read_defaults_to_reading_until_eof() {
     writer.writelines(Array::of2(&bytes(b"to "), &bytes(b"the end")).into()).unwrap();
     assert!(writer.can_write_eof());
     writer.write_eof().unwrap();
-    assert_eq!(text(&settle(reader.read(None).unwrap()).await.unwrap()), "to the end");
+    assert_eq!(text(&settle(reader.read(None, JsValue::UNDEFINED).unwrap()).await.unwrap()), "to the end");
     assert!(reader.at_eof());
 }
 
@@ -219,7 +219,7 @@ async fn read_defaults_to_reading_until_eof() {
 async fn buffered_shows_the_unread_bytes() {
     let (reader, writer) = demo("echo.demo", 7).await;
     writer.write(bytes(b"first\nsecond")).unwrap();
-    assert_eq!(text(&settle(reader.readline()).await.unwrap()), "first\n");
+    assert_eq!(text(&settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap()), "first\n");
     assert_eq!(text(&reader.buffered().into()), "second");
     assert!(reader
         .to_string_js()
@@ -237,4 +237,154 @@ async fn writer_repr_and_write_after_eof() {
     let err = writer.write(bytes(b"late")).unwrap_err();
     assert_eq!(prop(&err, "name"), "RuntimeError");
     assert_eq!(prop(&err, "message"), "Cannot call write() after write_eof()");
+}
+
+fn types(events: &Array) -> Vec<String> {
+    events.iter().map(|e| prop(&e, "type").as_string().unwrap()).collect()
+}
+
+fn recorder() -> (Array, Function) {
+    let events = Array::new();
+    let push = Function::new_with_args("e", "this.push(e)").bind0(&events);
+    (events, push)
+}
+
+#[wasm_bindgen_test]
+async fn on_event_and_snapshots_show_a_connection_from_the_inside() {
+    let c = open_connection("echo.demo".into(), 7.0.into(), None).await.unwrap();
+    let (reader, writer) = (c.reader(), c.writer());
+    let (events, push) = recorder();
+    let unsubscribe: Function = c.on_event(push).dyn_into().unwrap();
+    let line = reader.readline(JsValue::UNDEFINED).unwrap();
+    streamlab::runtime::sleep(std::time::Duration::from_millis(20)).await; // it waits now
+    let snap = reader.snapshot(None, None);
+    let waiting = prop(&snap, "waiting");
+    assert_eq!(prop(&waiting, "method"), "readline");
+    assert_eq!(prop(&waiting, "offset"), 0.0);
+    assert_eq!(prop(&snap, "buffered"), 0.0);
+    writer.write(bytes(b"ab\n")).unwrap();
+    assert_eq!(text(&settle(line).await.unwrap()), "ab\n");
+    assert_eq!(types(&events), ["callStarted", "callWaiting", "write", "chunk", "callFinished"]);
+    let finished = events.get(4);
+    assert_eq!((prop(&finished, "method"), prop(&finished, "size")), ("readline".into(), 3.0.into()));
+    assert_eq!(text(&prop(&finished, "preview")), "ab\n");
+    assert_eq!(prop(&events.get(3), "size"), 3.0);
+    let times: Vec<f64> = events.iter().map(|e| prop(&e, "t").as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+
+    let w = writer.snapshot();
+    assert_eq!(prop(&w, "writeBufferSize"), 0.0);
+    assert_eq!(
+        Array::from(&prop(&w, "writeBufferLimits")).to_vec(),
+        [JsValue::from(16384.0), 65536.0.into()]
+    );
+    assert_eq!((prop(&w, "isReading"), prop(&w, "isClosing")), (true.into(), false.into()));
+    assert!(prop(&w, "lost").is_undefined() && prop(&w, "credit").is_null());
+
+    writer.close();
+    settle(writer.wait_closed(JsValue::UNDEFINED).unwrap()).await.unwrap();
+    assert_eq!(
+        types(&events)[5..],
+        ["close", "connectionLost", "eof", "callStarted", "callFinished"],
+        "the in-page connection ends on the next tick, before wait_closed() runs"
+    );
+    assert!(prop(&events.get(6), "error").is_null(), "lost cleanly");
+    assert!(prop(&writer.snapshot(), "lost").is_null());
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+    let n = events.length();
+    let _ = settle(reader.read(Some(10.0), JsValue::UNDEFINED).unwrap()).await;
+    assert_eq!(events.length(), n, "no events after unsubscribing");
+}
+
+#[wasm_bindgen_test]
+async fn a_bare_reader_is_fed_by_hand_and_observed() {
+    let reader = StreamReader::new(Some(4.0)).unwrap();
+    let (events, push) = recorder();
+    let _unsubscribe = reader.on_event(push);
+    reader.feed_data(bytes(b"abcdef\n")).unwrap();
+    let err = settle(reader.readuntil(bytes(b"\n"), JsValue::UNDEFINED).unwrap()).await.unwrap_err();
+    assert_eq!(prop(&err, "name"), "LimitOverrunError");
+    assert_eq!(prop(&err, "consumed"), 6.0);
+    let snap = reader.snapshot(Some(2.0), Some(3.0));
+    assert_eq!((prop(&snap, "buffered"), prop(&snap, "windowStart")), (7.0.into(), 2.0.into()));
+    assert_eq!(text(&prop(&snap, "window")), "cde");
+    assert_eq!(prop(&snap, "limit"), 4.0);
+    reader.feed_eof();
+    reader.set_exception("ConnectionResetError".into(), "Connection reset by peer".into(), Some(104));
+    let err = settle(reader.read(None, JsValue::UNDEFINED).unwrap()).await.unwrap_err();
+    assert_eq!(prop(&err, "pythonRepr"), "ConnectionResetError(104, 'Connection reset by peer')");
+    assert_eq!(
+        types(&events),
+        ["chunk", "callStarted", "callFinished", "eof", "exception", "callStarted", "callFinished"]
+    );
+    assert_eq!(prop(&events.get(1), "args"), "b'\\n'");
+    assert_eq!(prop(&prop(&events.get(2), "error"), "name"), "LimitOverrunError");
+    assert!(StreamReader::new(Some(0.0)).is_err());
+    assert_eq!(streamlab::js::bytes_repr(&Uint8Array::from(&b"a\r\n\x00'"[..])), "b\"a\\r\\n\\x00'\"");
+}
+
+fn signal_options() -> (web_sys::AbortController, JsValue) {
+    let controller = web_sys::AbortController::new().unwrap();
+    let o = Object::new();
+    Reflect::set(&o, &"signal".into(), &controller.signal()).unwrap();
+    (controller, o.into())
+}
+
+#[wasm_bindgen_test]
+async fn an_abort_signal_cancels_a_waiting_read_and_its_bytes_stay() {
+    let reader = StreamReader::new(None).unwrap();
+    let (events, push) = recorder();
+    let _unsubscribe = reader.on_event(push);
+    reader.feed_data(bytes(b"ab")).unwrap();
+    let (controller, options) = signal_options();
+    let line = reader.readline(options).unwrap();
+    streamlab::runtime::sleep(std::time::Duration::from_millis(10)).await;
+    assert!(!prop(&reader.snapshot(None, None), "waiting").is_null());
+    controller.abort();
+    let err = settle(line).await.unwrap_err();
+    assert_eq!(
+        (prop(&err, "name"), prop(&err, "pythonRepr")),
+        ("CancelledError".into(), "CancelledError()".into())
+    );
+    let snap = reader.snapshot(None, None);
+    assert!(prop(&snap, "waiting").is_null());
+    assert_eq!(text(&prop(&snap, "window")), "ab", "a cancelled readline consumes nothing");
+    let finished = events.get(events.length() - 1);
+    assert_eq!(prop(&prop(&finished, "error"), "name"), "CancelledError");
+    reader.feed_data(bytes(b"c\n")).unwrap();
+    assert_eq!(text(&settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap()), "abc\n");
+    // A signal aborted before the call: CancelledError, and the call never ran.
+    let (controller, options) = signal_options();
+    controller.abort();
+    reader.feed_data(bytes(b"x\n")).unwrap();
+    let err = settle(reader.readline(options).unwrap()).await.unwrap_err();
+    assert_eq!(prop(&err, "name"), "CancelledError");
+    assert_eq!(prop(&reader.snapshot(None, None), "buffered"), 2.0);
+}
+
+#[wasm_bindgen_test]
+async fn wait_for_times_out_like_asyncio_and_the_next_read_works() {
+    let (reader, writer) = demo("echo.demo", 7).await;
+    writer.write(bytes(b"par")).unwrap();
+    let started = streamlab::runtime::Instant::now();
+    let err =
+        streamlab::js::wait_for(reader.readexactly(5.0, JsValue::UNDEFINED).unwrap(), 0.1).await.unwrap_err();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(100));
+    assert_eq!(
+        (prop(&err, "name"), prop(&err, "pythonRepr")),
+        ("TimeoutError".into(), "TimeoutError()".into())
+    );
+    assert_eq!(
+        text(&prop(&reader.snapshot(None, None), "window")),
+        "par",
+        "readexactly's bytes stay buffered"
+    );
+    writer.write(bytes(b"tial")).unwrap();
+    let got =
+        streamlab::js::wait_for(reader.readexactly(5.0, JsValue::UNDEFINED).unwrap(), 1.0).await.unwrap();
+    assert_eq!(text(&got), "parti", "no RuntimeError: the cancelled read left the waiter slot free");
+    let bad = Object::new();
+    Reflect::set(&bad, &"signal".into(), &"nope".into()).unwrap();
+    let err = reader.readline(bad.into()).unwrap_err();
+    assert_eq!(prop(&err, "name"), "TypeError");
 }

@@ -1,6 +1,7 @@
 //! streamlab's automation, the commands the README gives: `cargo xtask <verb>`.
 //!
 //! * `test` — install what is missing, then run every suite (what CI runs);
+//! * `test-browser` — only the browser suite;
 //! * `bench-core` — the core benchmark beside CPython's, as a Markdown table;
 //! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table.
 
@@ -17,12 +18,15 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test         install what is missing (Rust targets and components), then run every suite:
-               rustfmt, clippy -D warnings, native tests (incl. differential tests against
-               CPython 3.13.0), the wasm32 build
-  test-browser only the browser suites (headless Chromium and Firefox, with the relay and
-               its fixtures started for them), installing what they need;
-               --wasm-pack: also through `wasm-pack test --headless --chrome --firefox`
+  test         install what is missing (Rust target and components, Chromium, Firefox ESR,
+               their drivers, wasm-bindgen-cli, websockify), then run every suite: rustfmt,
+               clippy -D warnings (native and wasm32), the native tests (incl. differential
+               tests against CPython 3.13.0), and the browser suite once in headless Chromium
+               and once in headless Firefox
+  test-browser only the browser suite (with the relay, its fixtures and a websockify
+               started for it), installing what it needs;
+               --wasm-pack: also through `wasm-pack test --headless --chrome --firefox`,
+               the way wasm users run browser tests
   bench-core   the core benchmark: streamlab's StreamReader beside CPython 3.13.0's on the
                same in-memory work; prints a Markdown table (figures for docs/benchmarks.md)
   bench-relay  the relay benchmark: streamlab-relay beside websocat and websockify (installed

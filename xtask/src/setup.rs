@@ -2,8 +2,9 @@
 
 use crate::run::{check, cmd, output, root};
 
-/// The Rust target and components the build and the checks need (rust-toolchain.toml names
-/// them too; rustup may or may not have installed them on its own).
+/// The Rust target and components the build and the checks need (there is no
+/// rust-toolchain.toml: these machines cannot fetch another toolchain, so the one installed is
+/// completed instead).
 pub fn rust() -> Result<(), String> {
     let targets = output(&mut cmd("rustup", &["target", "list", "--installed"]))?;
     if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {

@@ -1,0 +1,161 @@
+//! Cancelling a call from JavaScript: an `AbortSignal` option on every awaitable method, and
+//! `waitFor(promise, seconds)`, asyncio's `wait_for`.
+//!
+//! A cancelled call is dropped on the Rust side — exactly what `task.cancel()` does to a
+//! CPython read: the waiter slot is free again and every byte it had not consumed stays
+//! buffered — and its Promise rejects with an `Error` named `CancelledError`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
+
+use super::errors::{named_error, to_js_error, type_error};
+use crate::sansio::StreamError;
+
+/// The property of a call's Promise that names it, for `waitFor`.
+const CALL_ID: &str = "__streamlabCall";
+
+thread_local! {
+    /// Calls that can be cancelled now, by id.
+    static CALLS: RefCell<HashMap<u32, Rc<Abort>>> = RefCell::new(HashMap::new());
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+/// A cancellation request, and the task waiting for it.
+#[derive(Default)]
+struct Abort {
+    requested: Cell<bool>,
+    waker: Cell<Option<Waker>>,
+}
+
+impl Abort {
+    fn request(&self) {
+        self.requested.set(true);
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+
+    async fn requested(&self) {
+        std::future::poll_fn(|cx| match self.requested.get() {
+            true => Poll::Ready(()),
+            false => {
+                self.waker.set(Some(cx.waker().clone()));
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+}
+
+/// The `signal` of an options object (`{signal}`), if one is given.
+///
+/// # Errors
+/// `TypeError` when `options` is not an object, or `signal` not an `AbortSignal`.
+fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    if !options.is_object() {
+        return Err(type_error("options must be an object like {signal}"));
+    }
+    let signal = Reflect::get(options, &"signal".into()).unwrap_or(JsValue::UNDEFINED);
+    if signal.is_undefined() || signal.is_null() {
+        return Ok(None);
+    }
+    signal.dyn_into::<AbortSignal>().map(Some).map_err(|_| type_error("signal must be an AbortSignal"))
+}
+
+/// Runs `call` as a Promise that `options.signal` and `waitFor` can cancel.
+///
+/// # Errors
+/// A bad `options` object (before the call starts).
+pub fn cancellable<F>(options: &JsValue, call: F) -> Result<Promise, JsValue>
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    let signal = signal_of(options)?;
+    let id = NEXT_ID.with(|n| n.replace(n.get().wrapping_add(1).max(1)));
+    let abort = Rc::new(Abort::default());
+    CALLS.with(|c| c.borrow_mut().insert(id, Rc::clone(&abort)));
+    let promise = future_to_promise(async move {
+        let listener = signal.as_ref().map(|signal| Listener::new(signal, &abort));
+        let outcome = match signal.as_ref().is_some_and(AbortSignal::aborted) {
+            true => Err(to_js_error(&StreamError::Cancelled)), // aborted before it started
+            false => match futures::future::select(pin!(call), pin!(abort.requested())).await {
+                futures::future::Either::Left((outcome, _)) => outcome,
+                // Dropping the call's future cancels it, as task.cancel() does in CPython.
+                futures::future::Either::Right(_) => Err(to_js_error(&StreamError::Cancelled)),
+            },
+        };
+        drop(listener);
+        CALLS.with(|c| c.borrow_mut().remove(&id));
+        outcome
+    });
+    let _ = Reflect::set(&promise, &CALL_ID.into(), &f64::from(id).into());
+    Ok(promise)
+}
+
+/// The `abort` listener on a signal, removed when the call settles.
+struct Listener {
+    signal: AbortSignal,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl Listener {
+    fn new(signal: &AbortSignal, abort: &Rc<Abort>) -> Listener {
+        let abort = Rc::clone(abort);
+        let callback = Closure::<dyn FnMut()>::new(move || abort.request());
+        let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
+        Listener { signal: signal.clone(), callback }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ =
+            self.signal.remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// `await waitFor(promise, seconds)`: asyncio's `wait_for`. The result of `promise` if it
+/// settles within `seconds`; otherwise the call behind it (a streamlab method's Promise) is
+/// cancelled and awaited, and `waitFor` rejects with `TimeoutError` — the cancelled read's
+/// bytes stay buffered, as in CPython.
+///
+/// # Errors
+/// `TimeoutError()`; the call's own error; `ValueError` for a negative or NaN `seconds`.
+pub async fn wait_for(promise: Promise, seconds: f64) -> Result<JsValue, JsValue> {
+    if seconds.is_nan() {
+        return Err(named_error("ValueError", "cannot convert float NaN to integer"));
+    }
+    let id = Reflect::get(&promise, &CALL_ID.into()).ok().and_then(|v| v.as_f64()).map(|v| v as u32);
+    let limit = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX);
+    let settled = JsFuture::from(promise.clone());
+    match crate::runtime::timeout(limit, settled).await {
+        Some(outcome) => outcome,
+        None => {
+            if let Some(abort) = id.and_then(|id| CALLS.with(|c| c.borrow().get(&id).cloned())) {
+                abort.request();
+                // As wait_for: wait for the cancelled call to end; its result, if it still
+                // finished first, wins.
+                if let Ok(value) = JsFuture::from(promise).await {
+                    return Ok(value);
+                }
+            }
+            let err = named_error("TimeoutError", "");
+            let _ = Reflect::set(&err, &"pythonRepr".into(), &"TimeoutError()".into());
+            Err(err)
+        }
+    }
+}
