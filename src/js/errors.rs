@@ -18,9 +18,8 @@ pub fn to_js_error(e: &StreamError) -> JsValue {
             set("partial", Uint8Array::from(&partial[..]).into());
             set("expected", expected.map_or(JsValue::NULL, |n| (n as f64).into()));
         }
-        StreamError::LimitOverrun { consumed, .. } | StreamError::LineTooLong { consumed, .. } => {
-            set("consumed", (*consumed as f64).into());
-        }
+        // readline()'s ValueError has no `consumed` (CPython's does not: the line is gone).
+        StreamError::LimitOverrun { consumed, .. } => set("consumed", (*consumed as f64).into()),
         StreamError::Raised(exc) => {
             if let Some(errno) = exc.errno() {
                 set("errno", f64::from(errno).into());
@@ -33,10 +32,15 @@ pub fn to_js_error(e: &StreamError) -> JsValue {
     err
 }
 
-/// An `Error` with this `name` and message.
+/// An `Error` with this `name` and message, and its Python `repr` as `pythonRepr`.
 pub fn named_error(name: &str, message: &str) -> JsValue {
     let err = js_sys::Error::new(message);
     err.set_name(name);
+    let repr = match message {
+        "" => format!("{name}()"),
+        m => format!("{name}({})", crate::sansio::py_str_repr(m)),
+    };
+    let _ = Reflect::set(&err, &"pythonRepr".into(), &repr.into());
     err.into()
 }
 
@@ -47,13 +51,22 @@ pub fn type_error(message: &str) -> JsValue {
 /// A `Uint8Array` (or `ArrayBuffer`) argument; anything else is CPython's `TypeError`, naming
 /// the Python type the value would be.
 pub fn bytes_arg(v: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+    bytes_like(v).ok_or_else(|| {
+        type_error(&format!("{what} argument must be a bytes-like object, not '{}'", py_type(v)))
+    })
+}
+
+/// The bytes of a `Uint8Array` or `ArrayBuffer`.
+pub fn bytes_like(v: &JsValue) -> Option<Vec<u8>> {
     if let Some(a) = v.dyn_ref::<Uint8Array>() {
-        return Ok(a.to_vec());
+        return Some(a.to_vec());
     }
-    if let Some(b) = v.dyn_ref::<js_sys::ArrayBuffer>() {
-        return Ok(Uint8Array::new(b).to_vec());
-    }
-    let py_type = if v.is_string() {
+    v.dyn_ref::<js_sys::ArrayBuffer>().map(|b| Uint8Array::new(b).to_vec())
+}
+
+/// The Python type a JS value stands for, as CPython's messages name it.
+pub fn py_type(v: &JsValue) -> &'static str {
+    if v.is_string() {
         "str"
     } else if v.is_null() || v.is_undefined() {
         "NoneType"
@@ -65,8 +78,9 @@ pub fn bytes_arg(v: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
         }
     } else if js_sys::Array::is_array(v) {
         "list"
+    } else if v.as_bool().is_some() {
+        "bool"
     } else {
         "object"
-    };
-    Err(type_error(&format!("{what} argument must be a bytes-like object, not '{py_type}'")))
+    }
 }

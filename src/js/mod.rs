@@ -12,6 +12,7 @@
 // wasm-bindgen's generated glue needs `unsafe`.
 #![allow(unsafe_code)]
 
+mod args;
 mod cancel;
 mod errors;
 mod observe;
@@ -20,10 +21,9 @@ use cancel::cancellable;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::sansio::Separators;
 use crate::transport::ExtraInfo;
-use crate::{OpenOptions, Relay};
 
+use args::Deferred;
 pub use errors::to_js_error;
 use errors::{bytes_arg, type_error};
 
@@ -141,8 +141,8 @@ pub async fn open_connection(
     port: JsValue,
     options: Option<Object>,
 ) -> Result<Connection, JsValue> {
-    let port = port_arg(&port)?;
-    let opts = options_arg(options.as_ref())?;
+    let port = args::port_arg(&port)?;
+    let opts = args::options_arg(options.as_ref())?;
     let (reader, writer) = crate::open_connection(&host, port, opts).await.map_err(|e| to_js_error(&e))?;
     Ok(Connection { reader: StreamReader(reader), writer: StreamWriter(writer) })
 }
@@ -276,12 +276,24 @@ impl StreamReader {
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn read(
         &self,
-        n: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
-        let n = int_arg(n.unwrap_or(-1.0), "n")?;
         let r = self.0.clone();
-        cancellable(&options, async move { bytes_result(r.read(n).await) })
+        match args::read_size(&n) {
+            Ok(n) => cancellable(&options, async move { bytes_result(r.read(n).await) }),
+            // CPython raises a stored exception first, waits for data, then fails to slice.
+            Err(Ok(Deferred(message))) => cancellable(&options, async move {
+                if let Some(exc) = r.exception() {
+                    return Err(to_js_error(&crate::StreamError::Raised(exc)));
+                }
+                if r.snapshot_window(0, 0).buffered == 0 && !r.snapshot_window(0, 0).eof {
+                    r.wait_for_data("read").await.map_err(|e| to_js_error(&e))?;
+                }
+                Err(type_error(&message))
+            }),
+            Err(Err(e)) => Err(e),
+        }
     }
 
     /// `readline({signal})`.
@@ -298,10 +310,10 @@ impl StreamReader {
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn readexactly(
         &self,
-        n: f64,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
-        let n = int_arg(n, "n")?;
+        let n = args::exact_size(&n)?;
         let r = self.0.clone();
         cancellable(&options, async move { bytes_result(r.readexactly(n).await) })
     }
@@ -314,17 +326,24 @@ impl StreamReader {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8Array[]")] separator: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
-        let seps = if separator.is_undefined() {
-            Separators::byte(b'\n')
-        } else if Array::is_array(&separator) {
-            let items: Result<Vec<Vec<u8>>, JsValue> =
-                Array::from(&separator).iter().map(|v| bytes_arg(&v, "separator")).collect();
-            Separators::tuple(items?)
-        } else {
-            Separators::one(bytes_arg(&separator, "separator")?)
-        };
         let r = self.0.clone();
-        cancellable(&options, async move { bytes_result(r.readuntil(seps).await) })
+        match args::separators(&separator) {
+            Ok(seps) => cancellable(&options, async move { bytes_result(r.readuntil(seps).await) }),
+            // CPython searches the buffer only once a separator's length is there.
+            Err(Ok((Deferred(message), len))) => cancellable(&options, async move {
+                loop {
+                    if let Some(exc) = r.exception() {
+                        return Err(to_js_error(&crate::StreamError::Raised(exc)));
+                    }
+                    let snap = r.snapshot_window(0, 0);
+                    if snap.buffered >= len || snap.eof {
+                        return Err(type_error(&message));
+                    }
+                    r.wait_for_data("readuntil").await.map_err(|e| to_js_error(&e))?;
+                }
+            }),
+            Err(Err(e)) => Err(e),
+        }
     }
 
     /// `at_eof()`.
@@ -375,13 +394,25 @@ impl StreamWriter {
         self.0.write(&data).map_err(|e| to_js_error(&e))
     }
 
-    /// `writelines(chunks)`.
-    pub fn writelines(&self, chunks: JsValue) -> Result<(), JsValue> {
-        if !Array::is_array(&chunks) {
-            return Err(type_error("writelines() takes an array of Uint8Array"));
+    /// `writelines(chunks)`: an array of `Uint8Array`; nothing is written unless every chunk
+    /// is bytes-like (CPython's `TypeError`s).
+    pub fn writelines(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] chunks: JsValue,
+    ) -> Result<(), JsValue> {
+        let memoryview = |v: &JsValue| {
+            type_error(&format!("memoryview: a bytes-like object is required, not '{}'", errors::py_type(v)))
+        };
+        if chunks.is_string() {
+            return Err(memoryview(&chunks)); // a str iterates as str
         }
-        let chunks: Result<Vec<Vec<u8>>, JsValue> =
-            Array::from(&chunks).iter().map(|c| bytes_arg(&c, "data")).collect();
+        if !Array::is_array(&chunks) {
+            return Err(type_error(&format!("'{}' object is not iterable", errors::py_type(&chunks))));
+        }
+        let chunks: Result<Vec<Vec<u8>>, JsValue> = Array::from(&chunks)
+            .iter()
+            .map(|c| errors::bytes_like(&c).ok_or_else(|| memoryview(&c)))
+            .collect();
         self.0.writelines(chunks?).map_err(|e| to_js_error(&e))
     }
 
@@ -464,43 +495,4 @@ impl StreamWriter {
 
 fn bytes_result(r: Result<bytes::Bytes, crate::StreamError>) -> Result<JsValue, JsValue> {
     r.map(|b| Uint8Array::from(&b[..]).into()).map_err(|e| to_js_error(&e))
-}
-
-/// A whole number, as Python's slicing wants (`read(1.5)` is a `TypeError`).
-fn int_arg(n: f64, name: &str) -> Result<isize, JsValue> {
-    if n.fract() != 0.0 || !n.is_finite() {
-        return Err(type_error(&format!("{name} must be an integer, not {n}")));
-    }
-    Ok(n.clamp(isize::MIN as f64, isize::MAX as f64) as isize)
-}
-
-fn port_arg(port: &JsValue) -> Result<u16, JsValue> {
-    let n = port.as_f64().ok_or_else(|| type_error("port must be a number"))?;
-    if n.fract() != 0.0 || !(0.0..=65535.0).contains(&n) {
-        return Err(errors::named_error("OverflowError", "connect(): port must be 0-65535."));
-    }
-    Ok(n as u16)
-}
-
-fn options_arg(options: Option<&Object>) -> Result<OpenOptions, JsValue> {
-    let mut opts = OpenOptions::default();
-    let Some(o) = options else { return Ok(opts) };
-    let get = |k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let limit = get("limit");
-    if !limit.is_undefined() {
-        let n = limit.as_f64().ok_or_else(|| type_error("limit must be a number"))?;
-        if n <= 0.0 {
-            return Err(to_js_error(&crate::sansio::ValueError::LimitNotPositive.into()));
-        }
-        opts.limit = n as usize;
-    }
-    opts.ssl = get("ssl").is_truthy();
-    opts.server_hostname = get("serverHostname").as_string();
-    if let Some(url) = get("relay").as_string() {
-        opts.relay = Some(match get("websockify").is_truthy() {
-            true => Relay::websockify(url),
-            false => Relay::streamlab(url),
-        });
-    }
-    Ok(opts)
 }

@@ -260,6 +260,18 @@ impl StreamReader {
         self.run(CallArgs::Separators(seps.clone()), || ReadUntil::new(seps)).await
     }
 
+    /// CPython's `_wait_for_data(method)`: waits once, until data or EOF arrives (resuming a
+    /// paused transport first). The JS layer uses it to raise CPython's `TypeError`s for bad
+    /// arguments when CPython does — once data is there.
+    ///
+    /// # Errors
+    /// `RuntimeError` if another read waits; the exception `set_exception` stores meanwhile.
+    pub async fn wait_for_data(&self, method: &'static str) -> Result<(), StreamError> {
+        let wait = self.0.waiter.register(method)?;
+        self.with_buffer(StreamBuffer::before_wait);
+        wait.await.map_err(StreamError::Raised)
+    }
+
     /// One step of `async for line in reader`: `None` at the end (`readline()` gave `b''`).
     ///
     /// # Errors

@@ -52,7 +52,7 @@ async fn incomplete_read_error_has_partial_and_expected() {
     let (reader, writer) = demo("echo.demo", 7).await;
     writer.write(bytes(b"abc")).unwrap();
     writer.write_eof().unwrap();
-    let err = settle(reader.readexactly(5.0, JsValue::UNDEFINED).unwrap()).await.unwrap_err();
+    let err = settle(reader.readexactly(JsValue::from(5.0), JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(prop(&err, "name"), "IncompleteReadError");
     assert_eq!(prop(&err, "message"), "3 bytes read on a total of 5 expected bytes");
@@ -73,6 +73,7 @@ async fn limit_overrun_error_has_consumed() {
     assert_eq!(prop(&err, "message"), "Separator is found, but chunk is longer than limit");
     let err = settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "ValueError");
+    assert!(prop(&err, "consumed").is_undefined(), "CPython's ValueError has no consumed");
 }
 
 #[wasm_bindgen_test]
@@ -103,8 +104,39 @@ async fn bad_arguments_are_cpythons_type_errors() {
             format!("data argument must be a bytes-like object, not '{py}'").as_str()
         );
     }
-    let err = reader.read(Some(1.5), JsValue::UNDEFINED).map(drop).unwrap_err();
-    assert_eq!(prop(&err, "name"), "TypeError");
+    // As CPython 3.13.0: some arguments fail at once, others only once data is there.
+    let type_error = |err: &JsValue, message: &str| {
+        assert_eq!((prop(err, "name"), prop(err, "message")), ("TypeError".into(), message.into()));
+        assert_eq!(
+            prop(err, "pythonRepr"),
+            format!("TypeError({})", streamlab::sansio::py_str_repr(message)).as_str()
+        );
+    };
+    let err = reader.read(JsValue::NULL, JsValue::UNDEFINED).map(drop).unwrap_err();
+    type_error(&err, "'<' not supported between instances of 'NoneType' and 'int'");
+    let err = reader.readuntil(5.0.into(), JsValue::UNDEFINED).map(drop).unwrap_err();
+    type_error(&err, "object of type 'int' has no len()");
+    let err = writer.writelines(Array::of2(&bytes(b"a"), &"b".into()).into()).unwrap_err();
+    type_error(&err, "memoryview: a bytes-like object is required, not 'str'");
+    let slice = "slice indices must be integers or None or have an __index__ method";
+    let read = reader.read(JsValue::from(1.5), JsValue::UNDEFINED).unwrap();
+    let until = |r: &StreamReader| r.readuntil("\n".into(), JsValue::UNDEFINED).unwrap();
+    streamlab::runtime::sleep(std::time::Duration::from_millis(20)).await;
+    writer.write(bytes(b"x\n")).unwrap();
+    type_error(&settle(read).await.unwrap_err(), slice); // once data arrived
+    type_error(
+        &settle(until(&reader)).await.unwrap_err(),
+        "argument should be integer or bytes-like object, not 'str'",
+    );
+    let err = settle(reader.readuntil("".into(), JsValue::UNDEFINED).unwrap_or_else(|e| Promise::reject(&e)))
+        .await
+        .unwrap_err();
+    assert_eq!(prop(&err, "message"), "Separator should be at least one-byte string");
+    assert_eq!(
+        text(&settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap()),
+        "x\n",
+        "nothing was consumed"
+    );
     let err = open_connection("echo.demo".into(), 70000.0.into(), None).await.map(drop).unwrap_err();
     assert_eq!(prop(&err, "name"), "OverflowError");
     assert_eq!(prop(&err, "message"), "connect(): port must be 0-65535.");
@@ -112,12 +144,28 @@ async fn bad_arguments_are_cpythons_type_errors() {
     Reflect::set(&opts, &"limit".into(), &0.0.into()).unwrap();
     let err = open_connection("echo.demo".into(), 7.0.into(), Some(opts)).await.map(drop).unwrap_err();
     assert_eq!(prop(&err, "message"), "Limit cannot be <= 0");
+    // A port given as a string works as in CPython; a typo in the options is refused.
+    let c = open_connection("echo.demo".into(), "7".into(), None).await.unwrap();
+    assert_eq!(prop(&c.writer().get_extra_info("peername".into(), JsValue::UNDEFINED), "1"), 7.0);
+    let err = open_connection("echo.demo".into(), "echo".into(), None).await.map(drop).unwrap_err();
+    assert_eq!(prop(&err, "pythonRepr"), "gaierror(-8, 'Servname not supported for ai_socktype')");
+    let typo = Object::new();
+    Reflect::set(&typo, &"limt".into(), &4.0.into()).unwrap();
+    let err = open_connection("echo.demo".into(), 7.0.into(), Some(typo)).await.map(drop).unwrap_err();
+    type_error(&err, "open_connection() got an unexpected keyword argument 'limt'");
+    let bad_relay = Object::new();
+    Reflect::set(&bad_relay, &"relay".into(), &"not a url".into()).unwrap();
+    let err = open_connection("echo.demo".into(), 7.0.into(), Some(bad_relay)).await.map(drop).unwrap_err();
+    assert_eq!(
+        prop(&err, "pythonRepr"),
+        "ValueError(\"relay must be a ws:// or wss:// URL, not 'not a url'\")"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_second_concurrent_read_is_a_runtime_error_not_a_panic() {
     let (reader, _w) = demo("silent.demo", 9002).await;
-    let first = reader.read(None, JsValue::UNDEFINED).unwrap();
+    let first = reader.read(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     let err = settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "RuntimeError");
     assert_eq!(
@@ -211,7 +259,10 @@ async fn read_defaults_to_reading_until_eof() {
     writer.writelines(Array::of2(&bytes(b"to "), &bytes(b"the end")).into()).unwrap();
     assert!(writer.can_write_eof());
     writer.write_eof().unwrap();
-    assert_eq!(text(&settle(reader.read(None, JsValue::UNDEFINED).unwrap()).await.unwrap()), "to the end");
+    assert_eq!(
+        text(&settle(reader.read(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap()).await.unwrap()),
+        "to the end"
+    );
     assert!(reader.at_eof());
 }
 
@@ -292,7 +343,7 @@ async fn on_event_and_snapshots_show_a_connection_from_the_inside() {
     assert!(prop(&writer.snapshot(), "lost").is_null());
     unsubscribe.call0(&JsValue::NULL).unwrap();
     let n = events.length();
-    let _ = settle(reader.read(Some(10.0), JsValue::UNDEFINED).unwrap()).await;
+    let _ = settle(reader.read(JsValue::from(10.0), JsValue::UNDEFINED).unwrap()).await;
     assert_eq!(events.length(), n, "no events after unsubscribing");
 }
 
@@ -311,7 +362,7 @@ async fn a_bare_reader_is_fed_by_hand_and_observed() {
     assert_eq!(prop(&snap, "limit"), 4.0);
     reader.feed_eof();
     reader.set_exception("ConnectionResetError".into(), "Connection reset by peer".into(), Some(104));
-    let err = settle(reader.read(None, JsValue::UNDEFINED).unwrap()).await.unwrap_err();
+    let err = settle(reader.read(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "pythonRepr"), "ConnectionResetError(104, 'Connection reset by peer')");
     assert_eq!(
         types(&events),
@@ -368,7 +419,9 @@ async fn wait_for_times_out_like_asyncio_and_the_next_read_works() {
     writer.write(bytes(b"par")).unwrap();
     let started = streamlab::runtime::Instant::now();
     let err =
-        streamlab::js::wait_for(reader.readexactly(5.0, JsValue::UNDEFINED).unwrap(), 0.1).await.unwrap_err();
+        streamlab::js::wait_for(reader.readexactly(JsValue::from(5.0), JsValue::UNDEFINED).unwrap(), 0.1)
+            .await
+            .unwrap_err();
     assert!(started.elapsed() >= std::time::Duration::from_millis(100));
     assert_eq!(
         (prop(&err, "name"), prop(&err, "pythonRepr")),
@@ -381,7 +434,9 @@ async fn wait_for_times_out_like_asyncio_and_the_next_read_works() {
     );
     writer.write(bytes(b"tial")).unwrap();
     let got =
-        streamlab::js::wait_for(reader.readexactly(5.0, JsValue::UNDEFINED).unwrap(), 1.0).await.unwrap();
+        streamlab::js::wait_for(reader.readexactly(JsValue::from(5.0), JsValue::UNDEFINED).unwrap(), 1.0)
+            .await
+            .unwrap();
     assert_eq!(text(&got), "parti", "no RuntimeError: the cancelled read left the waiter slot free");
     let bad = Object::new();
     Reflect::set(&bad, &"signal".into(), &"nope".into()).unwrap();

@@ -376,12 +376,12 @@ async fn a_large_message_both_ways_arrives_whole() {
 
 #[wasm_bindgen_test]
 async fn close_while_the_socket_dies_mid_flush_reports_the_loss() {
-    // The peer resets after one line while 8 MiB are still on their way: the relay's writes
-    // fail (4503) while the page is still flushing after close(). wait_closed() must end,
-    // with the loss, not wait forever.
+    // The peer resets after one line while 64 MiB are still on their way (more than the
+    // sockets between page and relay hold): the relay's writes fail (4503) while the page is
+    // still flushing after close(). wait_closed() must end, with the loss, not wait forever.
     let (_reader, writer) = open("127.0.0.1", fixture("reset")).await;
     writer.write(b"hi\n").unwrap();
-    writer.write(&vec![0u8; 8 << 20]).unwrap();
+    writer.write(&vec![0u8; 64 << 20]).unwrap();
     writer.close();
     let ended = streamlab::runtime::timeout(Duration::from_secs(10), writer.wait_closed()).await;
     let err = ended.expect("wait_closed() hung").unwrap_err();
