@@ -53,7 +53,8 @@ impl Default for OpenOptions {
 /// relay runs): the embedded default. With a relay, every host goes through it.
 ///
 /// # Errors
-/// * `ValueError` for `limit=0` or `server_hostname` without `ssl`, before any connecting;
+/// * `ValueError` for `limit=0`, port 0 or `server_hostname` without `ssl`, before any
+///   connecting;
 /// * `socket.gaierror` for a name that cannot be resolved (without a relay: anything but a
 ///   demo server);
 /// * over a relay, the exception its close code stands for (`ConnectionRefusedError`,
@@ -68,6 +69,10 @@ pub async fn open_connection(
     opts: OpenOptions,
 ) -> Result<(StreamReader, StreamWriter), StreamError> {
     let reader = StreamReader::new(opts.limit)?;
+    if port == 0 {
+        // Python parity: CPython lets the kernel refuse port 0; a page cannot try.
+        return Err(StreamError::Raised(PyException::new("ValueError", "port must be 1 to 65535, got 0")));
+    }
     if opts.server_hostname.is_some() && !opts.ssl {
         return Err(StreamError::Raised(PyException::new(
             "ValueError",

@@ -265,7 +265,9 @@ fn tcp_error(doing: &str, e: &std::io::Error) -> End {
 fn ws_error(e: WsError) -> End {
     match e {
         WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-            End::Fail(1009, format!("message of {size} bytes exceeds the limit of {max_size}"))
+            // A fragmented message is refused at the fragment that crosses the limit, before
+            // its whole size is known: say "at least".
+            End::Fail(1009, format!("a message of at least {size} bytes exceeds the limit of {max_size}"))
         }
         WsError::Capacity(e) => End::Fail(1009, e.to_string()),
         WsError::Utf8(_) => End::Fail(1007, "text frame is not UTF-8".into()),

@@ -29,6 +29,7 @@ pub fn to_js_error(e: &StreamError) -> JsValue {
         _ => {}
     }
     set("pythonRepr", e.repr().into());
+    set("pythonLine", e.traceback_line().into());
     err
 }
 

@@ -43,12 +43,24 @@ extern "C" {
     fn install_async_iterator(proto: &JsValue);
 }
 
+// The TypeScript side: types the Rust signatures cannot say (the methods taking `JsValue`s
+// declare themselves in the sections beside them, merged into the classes). Checked with
+// `tsc --strict`, default libs and lib esnext + dom, by tests/typescript/ (`cargo xtask test`).
 #[wasm_bindgen(typescript_custom_section)]
-const ASYNC_ITERATOR_TS: &str = r#"
-export interface StreamReader {
-  /** `async for line in reader`: lines with their `\n`, the last one possibly without. */
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+const TYPES_TS: &str = r#"
+declare global {
+  interface SymbolConstructor {
+    /**
+     * wasm-bindgen declares `[Symbol.dispose](): void` (the same as `free()`) on every class.
+     * This is `lib.esnext.disposable`'s own declaration, which it merges with, so the classes
+     * type-check with the default libs too. The method exists where the engine has
+     * `Symbol.dispose`.
+     */
+    readonly dispose: unique symbol;
+  }
 }
+/** Python's bytes-like object: what every method taking bytes accepts. */
+export type BytesLike = Uint8Array | ArrayBuffer;
 /** What `reader.snapshot()` returns: the reader's state now. */
 export interface ReaderSnapshot {
   /** Bytes buffered. */
@@ -119,6 +131,7 @@ export type StreamEvent = { t: number } & (
 export interface CallOptions {
   signal?: AbortSignal;
 }
+/** `openConnection`'s options; any other key is CPython's `TypeError` (unexpected keyword). */
 export interface OpenOptions {
   /** The reader's limit (default 65536). */
   limit?: number;
@@ -127,7 +140,7 @@ export interface OpenOptions {
   /** The TLS server name (default: host); only with ssl. */
   serverHostname?: string;
   /** The relay's URL, e.g. "ws://127.0.0.1:8765"; without it only the in-page *.demo hosts exist. */
-  relay?: string;
+  relay?: string | null;
   /** The relay is a plain websockify (target fixed by the server). */
   websockify?: boolean;
 }
@@ -138,8 +151,8 @@ export interface OpenOptions {
 #[wasm_bindgen(js_name = openConnection)]
 pub async fn open_connection(
     host: String,
-    port: JsValue,
-    options: Option<Object>,
+    #[wasm_bindgen(unchecked_param_type = "number | string")] port: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "OpenOptions")] options: Option<Object>,
 ) -> Result<Connection, JsValue> {
     let port = args::port_arg(&port)?;
     let opts = args::options_arg(options.as_ref())?;
@@ -184,9 +197,46 @@ impl Connection {
 
 /// `await waitFor(promise, seconds)`: asyncio's `wait_for` — on time-out the call is
 /// cancelled (its bytes stay buffered) and this rejects with `TimeoutError`.
-#[wasm_bindgen(js_name = waitFor)]
+#[wasm_bindgen(js_name = waitFor, skip_typescript)]
 pub async fn wait_for(promise: js_sys::Promise, seconds: f64) -> Result<JsValue, JsValue> {
     cancel::wait_for(promise, seconds).await
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const WAIT_FOR_TS: &str = r#"
+/**
+ * `await waitFor(promise, seconds)`: asyncio's `wait_for` — on time-out the call is
+ * cancelled (its bytes stay buffered) and this rejects with `TimeoutError`.
+ */
+export function waitFor<T>(promise: Promise<T>, seconds: number): Promise<T>;
+"#;
+
+/// A Python bytes literal typed by a person (`b'GET /\r\n'`, every escape) as a
+/// `Uint8Array`, or a tuple of them (`(b'\r\n', b'\n')`) as an array.
+///
+/// # Errors
+/// A `SyntaxError` with CPython's message.
+#[wasm_bindgen(js_name = parseBytes, unchecked_return_type = "Uint8Array | Uint8Array[]")]
+pub fn parse_bytes(text: &str) -> Result<JsValue, JsValue> {
+    match crate::sansio::parse_bytes_arg(text) {
+        Ok(crate::sansio::BytesArg::One(b)) => Ok(Uint8Array::from(&b[..]).into()),
+        Ok(crate::sansio::BytesArg::Tuple(items)) => {
+            Ok(items.iter().map(|b| JsValue::from(Uint8Array::from(&b[..]))).collect::<Array>().into())
+        }
+        Err(e) => Err(errors::named_error("SyntaxError", &e.0)),
+    }
+}
+
+/// Where `readuntil(separator)` would stop in `data`: `[start, end]` of the match that ends
+/// first (3.13's rule for tuples), or `null`.
+#[wasm_bindgen(js_name = findSeparator, unchecked_return_type = "[number, number] | null")]
+pub fn find_separator(data: &Uint8Array, separator: JsValue) -> JsValue {
+    match args::separators(&separator) {
+        Ok(seps) => seps.find(&data.to_vec(), 0).map_or(JsValue::NULL, |(start, end)| {
+            Array::of2(&(start as f64).into(), &(end as f64).into()).into()
+        }),
+        Err(_) => JsValue::NULL,
+    }
 }
 
 /// Python's `repr()` of bytes, e.g. `b'HTTP/1.0 200 OK\r\n'`.
@@ -209,6 +259,16 @@ fn install_iterator_once(reader: &StreamReader) {
 #[derive(Debug)]
 pub struct StreamReader(crate::StreamReader);
 
+// The iterator is installed on the prototype by `install_async_iterator`; interface merging
+// adds it to the class.
+#[wasm_bindgen(typescript_custom_section)]
+const READER_TS: &str = r#"
+export interface StreamReader {
+  /** `async for line in reader`: lines with their `\n`, the last one possibly without. */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+}
+"#;
+
 #[wasm_bindgen]
 impl StreamReader {
     /// `new StreamReader(limit = 65536)`: a bare reader, fed by hand (`feedData`, `feedEof`),
@@ -230,7 +290,10 @@ impl StreamReader {
 
     /// `feed_data(data)`.
     #[wasm_bindgen(js_name = feedData)]
-    pub fn feed_data(&self, data: JsValue) -> Result<(), JsValue> {
+    pub fn feed_data(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "BytesLike")] data: JsValue,
+    ) -> Result<(), JsValue> {
         let data = bytes_arg(&data, "data")?;
         self.0.feed_data(&data).map_err(|e| to_js_error(&e))
     }
@@ -276,8 +339,8 @@ impl StreamReader {
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn read(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] n: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
         let r = self.0.clone();
         match args::read_size(&n) {
@@ -300,7 +363,7 @@ impl StreamReader {
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn readline(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
         let r = self.0.clone();
         cancellable(&options, async move { bytes_result(r.readline().await) })
@@ -311,20 +374,21 @@ impl StreamReader {
     pub fn readexactly(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
         let n = args::exact_size(&n)?;
         let r = self.0.clone();
         cancellable(&options, async move { bytes_result(r.readexactly(n).await) })
     }
 
-    /// `readuntil(separator = "\n" bytes, {signal})`: a `Uint8Array`, or an array of them (a
-    /// tuple).
+    /// `readuntil(separator = "\n" bytes, {signal})`: the separator is bytes, or an array of
+    /// them (CPython's tuple: the match that ends first wins).
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn readuntil(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8Array[]")] separator: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "BytesLike | readonly BytesLike[]")]
+        separator: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
         let r = self.0.clone();
         match args::separators(&separator) {
@@ -353,6 +417,7 @@ impl StreamReader {
     }
 
     /// `exception()`: the stored exception as an `Error`, or `null`.
+    #[wasm_bindgen(unchecked_return_type = "PythonError | null")]
     pub fn exception(&self) -> JsValue {
         self.0.exception().map_or(JsValue::NULL, |e| to_js_error(&crate::StreamError::Raised(e)))
     }
@@ -380,6 +445,35 @@ impl StreamReader {
 #[derive(Debug)]
 pub struct StreamWriter(crate::StreamWriter);
 
+// `getExtraInfo`'s result depends on the name and on the default's type: overloads.
+#[wasm_bindgen(typescript_custom_section)]
+const WRITER_TS: &str = r#"
+/** A `(host, port)` address of `getExtraInfo`. */
+export type Address = [host: string, port: number];
+/** `getExtraInfo("socket")`: a stand-in for CPython's `TransportSocket`. */
+export interface SocketInfo {
+  laddr: Address;
+  raddr: Address;
+}
+/** `getExtraInfo("sslcontext")` on a TLS connection. */
+export interface SslContextInfo {
+  protocol: string;
+}
+/** What `getExtraInfo` can give for a name it knows. */
+export type ExtraInfo = Address | SocketInfo | SslContextInfo;
+export interface StreamWriter {
+  /**
+   * `get_extra_info(name, default = null)`: `peername`/`sockname` as `[host, port]`,
+   * `sslcontext` as an object (TLS only), `socket` as `{laddr, raddr}`; `defaultValue`
+   * (`null` if omitted) for any other name and once the transport is gone.
+   */
+  getExtraInfo<T = null>(name: "peername" | "sockname", defaultValue?: T): Address | T;
+  getExtraInfo<T = null>(name: "socket", defaultValue?: T): SocketInfo | T;
+  getExtraInfo<T = null>(name: "sslcontext", defaultValue?: T): SslContextInfo | T;
+  getExtraInfo<T = null>(name: string, defaultValue?: T): ExtraInfo | T;
+}
+"#;
+
 #[wasm_bindgen]
 impl StreamWriter {
     /// The write side's state now.
@@ -388,17 +482,20 @@ impl StreamWriter {
         observe::writer_snapshot(&self.0.snapshot())
     }
 
-    /// `write(data)`: `data` is a `Uint8Array` (Python's bytes-like).
-    pub fn write(&self, data: JsValue) -> Result<(), JsValue> {
+    /// `write(data)`: `data` is a `Uint8Array` or an `ArrayBuffer` (Python's bytes-like).
+    pub fn write(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "BytesLike")] data: JsValue,
+    ) -> Result<(), JsValue> {
         let data = bytes_arg(&data, "data")?;
         self.0.write(&data).map_err(|e| to_js_error(&e))
     }
 
-    /// `writelines(chunks)`: an array of `Uint8Array`; nothing is written unless every chunk
-    /// is bytes-like (CPython's `TypeError`s).
+    /// `writelines(chunks)`: an array of `Uint8Array`s (or `ArrayBuffer`s); nothing is written
+    /// unless every chunk is bytes-like (CPython's `TypeError`s).
     pub fn writelines(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] chunks: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "readonly BytesLike[]")] chunks: JsValue,
     ) -> Result<(), JsValue> {
         let memoryview = |v: &JsValue| {
             type_error(&format!("memoryview: a bytes-like object is required, not '{}'", errors::py_type(v)))
@@ -420,7 +517,7 @@ impl StreamWriter {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn drain(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
         let w = self.0.clone();
         cancellable(&options, async move {
@@ -451,11 +548,11 @@ impl StreamWriter {
         self.0.is_closing()
     }
 
-    /// `wait_closed()`.
+    /// `wait_closed({signal})`.
     #[wasm_bindgen(js_name = waitClosed, unchecked_return_type = "Promise<void>")]
     pub fn wait_closed(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
         let w = self.0.clone();
         cancellable(&options, async move {
@@ -465,7 +562,7 @@ impl StreamWriter {
 
     /// `get_extra_info(name, default = null)`: `peername`/`sockname` as `[host, port]`,
     /// `sslcontext` as an object or `null`, `socket` as `{laddr, raddr}`.
-    #[wasm_bindgen(js_name = getExtraInfo)]
+    #[wasm_bindgen(js_name = getExtraInfo, skip_typescript)]
     pub fn get_extra_info(&self, name: String, default: JsValue) -> JsValue {
         let address = |host: &str, port: u16| Array::of2(&host.into(), &f64::from(port).into()).into();
         match self.0.get_extra_info(&name) {
@@ -486,11 +583,34 @@ impl StreamWriter {
         }
     }
 
+    /// `repr(writer.get_extra_info(name))`, e.g. `('127.0.0.1', 80)`, or `None`.
+    #[wasm_bindgen(js_name = getExtraInfoRepr)]
+    pub fn get_extra_info_repr(&self, name: String) -> String {
+        self.0.get_extra_info(&name).map_or_else(|| "None".to_owned(), |info| info.repr())
+    }
+
     /// Python's `repr(writer)`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
         self.0.to_string()
     }
+}
+
+/// The in-page demo servers: `[{host, port, summary}]` (the relay lists the same at
+/// `/demo.json`).
+#[wasm_bindgen(js_name = demoServers, unchecked_return_type = "{ host: string; port: number; summary: string }[]")]
+pub fn demo_servers() -> JsValue {
+    crate::demo::DEMOS
+        .iter()
+        .map(|d| {
+            let o = Object::new();
+            let _ = Reflect::set(&o, &"host".into(), &d.host.into());
+            let _ = Reflect::set(&o, &"port".into(), &f64::from(d.port).into());
+            let _ = Reflect::set(&o, &"summary".into(), &d.summary.into());
+            JsValue::from(o)
+        })
+        .collect::<Array>()
+        .into()
 }
 
 fn bytes_result(r: Result<bytes::Bytes, crate::StreamError>) -> Result<JsValue, JsValue> {

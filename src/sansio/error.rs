@@ -214,6 +214,31 @@ impl StreamError {
         }
     }
 
+    /// The last line CPython's REPL prints for it (the traceback's), e.g.
+    /// `asyncio.exceptions.IncompleteReadError: 3 bytes read on a total of 5 expected bytes`.
+    ///
+    /// ```
+    /// use streamlab::{PyException, StreamError};
+    /// let e = StreamError::Raised(PyException::with_errno("gaierror", -2, "Name or service not known"));
+    /// assert_eq!(e.traceback_line(), "socket.gaierror: [Errno -2] Name or service not known");
+    /// assert_eq!(StreamError::Cancelled.traceback_line(), "asyncio.exceptions.CancelledError");
+    /// ```
+    pub fn traceback_line(&self) -> String {
+        let name = self.python_name();
+        let module = match name {
+            "IncompleteReadError" | "LimitOverrunError" | "CancelledError" | "InvalidStateError" => {
+                "asyncio.exceptions."
+            }
+            "gaierror" | "herror" => "socket.",
+            "SSLError" | "SSLCertVerificationError" => "ssl.",
+            _ => "",
+        };
+        match self.to_string() {
+            message if message.is_empty() => format!("{module}{name}"),
+            message => format!("{module}{name}: {message}"),
+        }
+    }
+
     /// Python's `repr(exc)`, e.g. `IncompleteReadError('3 bytes read on a total of 5 expected bytes')`.
     pub fn repr(&self) -> String {
         match self {

@@ -8,6 +8,7 @@
 
 mod buffer;
 mod error;
+mod pyliteral;
 mod pyrepr;
 mod read;
 mod readexactly;
@@ -17,6 +18,7 @@ mod separator;
 
 pub use buffer::{Flow, StreamBuffer, DEFAULT_LIMIT};
 pub use error::{Overrun, PyException, StreamError, ValueError};
+pub use pyliteral::{parse_bytes_arg, BytesArg, LiteralError};
 pub use pyrepr::{py_bytes_repr, py_str_repr};
 pub use read::Read;
 pub use readexactly::ReadExactly;

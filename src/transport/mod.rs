@@ -38,6 +38,25 @@ pub enum ExtraInfo {
     },
 }
 
+impl ExtraInfo {
+    /// Python's `repr()` of the value, e.g. `('127.0.0.1', 80)`.
+    ///
+    /// ```
+    /// use streamlab::transport::ExtraInfo;
+    /// assert_eq!(ExtraInfo::Address("echo.demo".into(), 7).repr(), "('echo.demo', 7)");
+    /// ```
+    pub fn repr(&self) -> String {
+        let address = |(host, port): &(String, u16)| format!("({}, {port})", crate::sansio::py_str_repr(host));
+        match self {
+            ExtraInfo::Address(host, port) => address(&(host.clone(), *port)),
+            ExtraInfo::SslContext => "<ssl.SSLContext object>".to_owned(),
+            ExtraInfo::Socket { laddr, raddr } => {
+                format!("<asyncio.TransportSocket laddr={}, raddr={}>", address(laddr), address(raddr))
+            }
+        }
+    }
+}
+
 /// What a transport reports, CPython's `asyncio.Protocol` (and `BaseProtocol`'s write-side
 /// flow control).
 ///
