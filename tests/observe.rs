@@ -1113,7 +1113,8 @@ fn a_late_write_to_a_closed_peer_breaks_the_pipe_as_over_tcp() {
 #[test]
 fn an_observer_may_take_snapshots_from_its_callback() {
     let reader = StreamReader::new(8).unwrap();
-    let seen: Rc<RefCell<Vec<(EventKind, ReaderSnapshot, bool, String)>>> = Rc::default();
+    type Seen = Vec<(EventKind, ReaderSnapshot, bool, String)>;
+    let seen: Rc<RefCell<Seen>> = Rc::default();
     let sub = {
         let (seen, r) = (Rc::clone(&seen), reader.clone());
         reader.observe(move |e| {

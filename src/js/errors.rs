@@ -42,6 +42,11 @@ pub fn named_error(name: &str, message: &str) -> JsValue {
         m => format!("{name}({})", crate::sansio::py_str_repr(m)),
     };
     let _ = Reflect::set(&err, &"pythonRepr".into(), &repr.into());
+    let line = match message {
+        "" => name.to_owned(),
+        m => format!("{name}: {m}"),
+    };
+    let _ = Reflect::set(&err, &"pythonLine".into(), &line.into());
     err.into()
 }
 
