@@ -188,7 +188,7 @@ async fn respond(
 ) -> Next {
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         X-Content-Type-Options: nosniff\r\nX-Streamlab-Relay: {SUBPROTOCOL}\r\nConnection: close\r\n\r\n",
+         X-Content-Type-Options: nosniff\r\nServer-Timing: streamlab-relay;desc={SUBPROTOCOL}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes()).await;

@@ -49,14 +49,10 @@ function initTheme() {
 
 async function initConnectBar() {
   const demos = wasm().demoServers();
-  try {
-    // A relay that serves the page says so on every response (a HEAD of the page itself:
-    // nothing fails, and nothing is logged, on a plain static host).
-    const res = await fetch(location.href.split("#")[0], { method: "HEAD", cache: "no-store" });
-    relayHere = (res.headers.get("x-streamlab-relay") ?? "") === "streamlab.v1";
-  } catch {
-    relayHere = false;
-  }
+  // A relay that serves the page says so in the page's own response (Server-Timing), so no
+  // request is needed to find out — and none fails on a plain static host.
+  const nav = performance.getEntriesByType("navigation")[0];
+  relayHere = Boolean(nav?.serverTiming?.some((t) => t.name === "streamlab-relay"));
   if (!relayHere) $("#relay option[value=this]").disabled = true;
   $("#demo-hosts").innerHTML = demos.map((d) => `<option value="${d.host}">${esc(d.host)}:${d.port} — ${esc(d.summary)}</option>`).join("");
   const summary = () => {
@@ -146,7 +142,7 @@ function renderTabs() {
 }
 
 /** The log shows at most this much of one result (the REPL would print it all). */
-const CLIP = 2000;
+const CLIP = 600;
 const clip = (t) => (t.length > CLIP ? `${t.slice(0, CLIP)}… (${(t.length - CLIP).toLocaleString("en")} more characters)` : t);
 
 function renderLog(conn) {
@@ -229,13 +225,14 @@ export async function loadExample(id) {
   const x = EXAMPLES.find((e) => e.id === id);
   if (!x) return;
   const relay = x.relay === "this" && relayHere ? relayUrl("this") : null;
-  example = { x, next: 0, ctx: {}, busy: true };
+  example = { x, next: 0, ctx: {}, busy: true, ran: [] };
   $("#example-card").hidden = false;
   $("#example-title").textContent = x.title;
   $("#example-intro").textContent = x.intro + (x.relay === "this" && !relayHere ? " (No relay serves this page: it runs in-page.)" : "");
   $("#example-steps").innerHTML = x.steps.map((s, i) =>
     `<li data-step="${i}"><code>${esc(stepSource(s, {}))}</code><span class="note">${esc(s.note)}</span></li>`).join("");
   $("#host").value = x.host;
+  $("#host").dispatchEvent(new Event("input"));
   $("#port").value = x.port;
   markSteps();
   const conn = await session.open({ host: x.host, port: x.port, limit: x.limit ?? 65536, relay, ssl: false });
@@ -259,7 +256,7 @@ function markSteps() {
     li.classList.toggle("done", i < example.next);
     li.classList.toggle("current", i === example.next);
     const s = example.x.steps[i];
-    li.querySelector("code").textContent = stepSource(s, example.ctx);
+    li.querySelector("code").textContent = example.ran[i] ?? stepSource(s, example.ctx);
   }
   const finished = example.next >= example.x.steps.length;
   $("#example-step").disabled = finished || example.busy;
@@ -273,6 +270,7 @@ async function stepExample() {
   const { x, ctx, conn } = example;
   session.select(conn);
   const step = x.steps[example.next];
+  example.ran[example.next] = stepSource(step, ctx);
   example.busy = true;
   markSteps();
   try {
