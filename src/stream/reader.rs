@@ -222,7 +222,7 @@ impl StreamReader {
     /// Dropping it loses nothing for `n ≥ 0`; for `n < 0` the blocks already taken are lost,
     /// as in CPython.
     pub async fn read(&self, n: isize) -> Result<Bytes, StreamError> {
-        self.run(CallArgs::Size(n), || Ok(Read::new(n))).await
+        self.run(|| CallArgs::Size(n), Read::new(n)).await
     }
 
     /// `readline()`: one line with its `\n`, the tail at EOF, `b''` when done. See [`ReadLine`].
@@ -233,7 +233,7 @@ impl StreamReader {
     /// # Cancel safety
     /// Cancel-safe: nothing is consumed until the line is returned.
     pub async fn readline(&self) -> Result<Bytes, StreamError> {
-        self.run(CallArgs::None, || Ok(ReadLine::new())).await
+        self.run(|| CallArgs::None, ReadLine::new()).await
     }
 
     /// `readexactly(n)`. See [`ReadExactly`].
@@ -244,7 +244,10 @@ impl StreamReader {
     /// # Cancel safety
     /// Cancel-safe: partial data stays buffered.
     pub async fn readexactly(&self, n: isize) -> Result<Bytes, StreamError> {
-        self.run(CallArgs::Size(n), || ReadExactly::new(n)).await
+        match ReadExactly::new(n) {
+            Ok(op) => self.run(|| CallArgs::Size(n), op).await,
+            Err(e) => self.rejected::<ReadExactly>(CallArgs::Size(n), e),
+        }
     }
 
     /// `readuntil(separator)` with one separator or a [`Separators::tuple`]. See [`ReadUntil`].
@@ -257,7 +260,11 @@ impl StreamReader {
     /// Cancel-safe: nothing is consumed until the data is returned.
     pub async fn readuntil(&self, separator: impl Into<Separators>) -> Result<Bytes, StreamError> {
         let seps = separator.into();
-        self.run(CallArgs::Separators(seps.clone()), || ReadUntil::new(seps)).await
+        let shown = seps.clone();
+        match ReadUntil::new(seps) {
+            Ok(op) => self.run(move || CallArgs::Separators(shown.clone()), op).await,
+            Err(e) => self.rejected::<ReadUntil>(CallArgs::Separators(shown), e),
+        }
     }
 
     /// CPython's `_wait_for_data(method)`: waits once, until data or EOF arrives (resuming a
@@ -291,35 +298,79 @@ impl StreamReader {
         })
     }
 
-    /// Drives a read: step it, and wait whenever it asks to; tells observers, and snapshots
-    /// what waits.
+    /// Drives a read: step it, and wait whenever it asks to; snapshots show what waits.
+    ///
+    /// Nobody observing (the common case) costs one `Cell` read per call: the call's events
+    /// are built only on the observed path.
     async fn run<O: ReadOp<Output = Bytes>>(
         &self,
-        args: CallArgs,
-        op: impl FnOnce() -> Result<O, StreamError>,
+        args: impl Fn() -> CallArgs,
+        mut op: O,
     ) -> Result<Bytes, StreamError> {
-        let mut call = Call::start(&self.0, O::METHOD, &args);
+        if self.0.observers.is_active() {
+            // Boxed: the observed path must not make every read's future bigger.
+            return Box::pin(self.run_observed(args(), Ok(op))).await;
+        }
+        loop {
+            if let Some(out) = self.with_buffer(|buf| op.step(buf))? {
+                return Ok(out);
+            }
+            let wait = self.0.waiter.register(O::NAME)?;
+            self.with_buffer(StreamBuffer::before_wait);
+            let _shown = self.show_waiting(None, O::METHOD, args(), op.offset());
+            wait.await.map_err(StreamError::Raised)?;
+        }
+    }
+
+    /// A call refused before it started (a bad argument), as observers see it.
+    #[cold]
+    fn rejected<O: ReadOp>(&self, args: CallArgs, e: StreamError) -> Result<Bytes, StreamError> {
+        if self.0.observers.is_active() {
+            Call::observed(&self.0.observers, O::METHOD, &args).finish(Err(&e));
+        }
+        Err(e)
+    }
+
+    /// [`run`](Self::run), telling observers: started, waiting, finished (or cancelled).
+    #[cold]
+    async fn run_observed<O: ReadOp<Output = Bytes>>(
+        &self,
+        args: CallArgs,
+        op: Result<O, StreamError>,
+    ) -> Result<Bytes, StreamError> {
+        let mut call = Call::observed(&self.0.observers, O::METHOD, &args);
         let id = call.id;
         let result = async {
-            let mut op = op()?;
+            let mut op = op?;
             loop {
                 if let Some(out) = self.with_buffer(|buf| op.step(buf))? {
                     return Ok(out);
                 }
                 let wait = self.0.waiter.register(O::NAME)?;
                 self.with_buffer(StreamBuffer::before_wait);
-                let offset = op.offset();
-                *self.0.waiting.borrow_mut() =
-                    Some(WaitingCall { id, method: O::METHOD, args: args.clone(), offset });
-                self.0.observers.emit(EventKind::CallWaiting { id, offset });
-                let woken = wait.await;
-                self.0.waiting.borrow_mut().take();
-                woken.map_err(StreamError::Raised)?;
+                let _shown = self.show_waiting(Some(id), O::METHOD, args.clone(), op.offset());
+                wait.await.map_err(StreamError::Raised)?;
             }
         }
         .await;
         call.finish(result.as_ref().map(|b| Some(b.clone())));
         result
+    }
+
+    /// Shows a waiting call in snapshots (until the guard is dropped) and tells observers.
+    #[cold]
+    #[inline(never)]
+    fn show_waiting(
+        &self,
+        id: Option<u64>,
+        method: &'static str,
+        args: CallArgs,
+        offset: Option<usize>,
+    ) -> Shown<'_> {
+        let id = id.unwrap_or_else(|| self.0.observers.call_id());
+        let shown = Shown::new(&self.0.waiting, WaitingCall { id, method, args, offset });
+        self.0.observers.emit(EventKind::CallWaiting { id, offset });
+        shown
     }
 
     /// Runs `f` on the buffer, then hands its flow-control decisions to the transport (with no
@@ -355,30 +406,39 @@ impl StreamReader {
     }
 }
 
+/// The waiting call a snapshot shows, for as long as it waits (cancelled or not).
+struct Shown<'a>(&'a RefCell<Option<WaitingCall>>);
+
+impl<'a> Shown<'a> {
+    fn new(slot: &'a RefCell<Option<WaitingCall>>, call: WaitingCall) -> Self {
+        *slot.borrow_mut() = Some(call);
+        Shown(slot)
+    }
+}
+
+impl Drop for Shown<'_> {
+    fn drop(&mut self) {
+        self.0.borrow_mut().take();
+    }
+}
+
 /// One call, as observers see it: started now, finished by [`finish`](Self::finish) or, when
 /// its future is dropped first, cancelled.
 pub(crate) struct Call<'a> {
     observers: &'a Observers,
-    waiting: Option<&'a RefCell<Option<WaitingCall>>>,
     pub(crate) id: u64,
     method: &'static str,
     done: bool,
 }
 
 impl<'a> Call<'a> {
-    fn start(shared: &'a Shared, method: &'static str, args: &CallArgs) -> Self {
-        let mut call = Call::observed(&shared.observers, method, args);
-        call.waiting = Some(&shared.waiting);
-        call
-    }
-
     /// A call of `method` on a stream with these observers (the writer's calls too).
     pub(crate) fn observed(observers: &'a Observers, method: &'static str, args: &CallArgs) -> Self {
         let id = observers.call_id();
         if observers.is_active() {
             observers.emit(EventKind::CallStarted { id, method, args: args.repr() });
         }
-        Call { observers, waiting: None, id, method, done: false }
+        Call { observers, id, method, done: false }
     }
 
     /// The call waits.
@@ -399,9 +459,6 @@ impl<'a> Call<'a> {
 impl Drop for Call<'_> {
     fn drop(&mut self) {
         if !self.done {
-            if let Some(waiting) = self.waiting {
-                waiting.borrow_mut().take();
-            }
             self.finish(Err(&StreamError::Cancelled));
         }
     }
