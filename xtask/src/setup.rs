@@ -67,11 +67,7 @@ pub fn browsers() -> Result<String, String> {
         install.env("DEBIAN_FRONTEND", "noninteractive");
         check(&mut install)?;
     }
-    let bindgen = output(&mut cmd("wasm-bindgen", &["--version"])).unwrap_or_default();
-    if bindgen.trim() != "wasm-bindgen 0.2.130" {
-        // Not --locked: its lock file pins a webpki-roots the registry no longer has.
-        check(&mut cmd("cargo", &["install", "wasm-bindgen-cli", "--version", "0.2.130", "--force"]))?;
-    }
+    wasm_bindgen()?;
     let home = std::env::var("CARGO_HOME")
         .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
     let gecko = format!("{home}/bin/geckodriver");
@@ -79,6 +75,27 @@ pub fn browsers() -> Result<String, String> {
         check(&mut cmd("cargo", &["install", "--locked", "geckodriver"]))?;
     }
     Ok(gecko)
+}
+
+/// wasm-bindgen-cli (`wasm-bindgen` and the test runner), pinned to the crate's version.
+pub fn wasm_bindgen() -> Result<(), String> {
+    let bindgen = output(&mut cmd("wasm-bindgen", &["--version"])).unwrap_or_default();
+    if bindgen.trim() != "wasm-bindgen 0.2.130" {
+        // Not --locked: its lock file pins a webpki-roots the registry no longer has.
+        check(&mut cmd("cargo", &["install", "wasm-bindgen-cli", "--version", "0.2.130", "--force"]))?;
+    }
+    Ok(())
+}
+
+/// Node.js and npm (Debian's packages) when missing.
+pub fn node() -> Result<(), String> {
+    if output(&mut cmd("npm", &["--version"])).is_err() || output(&mut cmd("node", &["--version"])).is_err() {
+        check(&mut cmd("apt-get", &["update", "-q"]))?;
+        let mut install = cmd("apt-get", &["install", "-y", "-q", "nodejs", "npm"]);
+        install.env("DEBIAN_FRONTEND", "noninteractive");
+        check(&mut install)?;
+    }
+    Ok(())
 }
 
 /// wasm-pack from crates.io, for running the browser suite the way wasm users do.
