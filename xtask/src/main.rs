@@ -2,15 +2,22 @@
 //!
 //! * `test` — install what is missing, then run every suite (what CI runs);
 //! * `test-browser` — only the browser suite;
+//! * `test-typescript` — only the TypeScript check of the generated declarations;
+//! * `test-e2e` — only the end-to-end tests of the release page;
+//! * `serve` — the playground: the release page and the relay, on 127.0.0.1;
 //! * `bench-core` — the core benchmark beside CPython's, as a Markdown table;
 //! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table.
 
 mod bench_core;
 mod bench_relay;
 mod browser;
+mod e2e;
 mod run;
+mod serve;
 mod setup;
+mod static_host;
 mod test;
+mod typescript;
 
 use std::process::ExitCode;
 
@@ -19,14 +26,28 @@ usage: cargo xtask <command>
 
 commands:
   test         install what is missing (Rust target and components, Chromium, Firefox ESR,
-               their drivers, wasm-bindgen-cli, websockify), then run every suite: rustfmt,
-               clippy -D warnings (native and wasm32), the native tests (incl. differential
-               tests against CPython 3.13.0), and the browser suite once in headless Chromium
-               and once in headless Firefox
+               their drivers, wasm-bindgen-cli, websockify, TypeScript), then run every
+               suite: rustfmt, clippy -D warnings (native and wasm32), the native tests (incl.
+               differential tests against CPython 3.13.0), the TypeScript check, and the
+               browser suite once in headless Chromium and once in headless Firefox, then
+               the e2e tests
   test-browser only the browser suite (with the relay, its fixtures and a websockify
                started for it), installing what it needs;
                --wasm-pack: also through `wasm-pack test --headless --chrome --firefox`,
                the way wasm users run browser tests
+  test-typescript  only the TypeScript check: the wasm build's streamlab.d.ts (wasm-bindgen
+               --target web) and tests/typescript/example.ts under tsc --strict, with the
+               default libs and with lib esnext + dom (TypeScript from npm, pinned by
+               tests/typescript/package-lock.json)
+  test-e2e     only the end-to-end tests: builds the release page (dist/, as serve does),
+               serves it through the relay and from a plain static host under a sub-path,
+               and runs tests/e2e/*.test.mjs (node --test; puppeteer-core from npm) in
+               headless Chromium and headless Firefox; screenshots in target/screenshots/
+  serve [--port N]
+               the playground: installs what is missing (trunk 0.21.14, wasm-bindgen-cli,
+               binaryen 132 from npm), builds the release page into dist/ (trunk), starts
+               streamlab-relay --demo --static dist on 127.0.0.1:8765 (another free port if
+               that is taken, or N) and prints the page's URL; Ctrl-C stops it
   bench-core   the core benchmark: streamlab's StreamReader beside CPython 3.13.0's on the
                same in-memory work; prints a Markdown table (figures for docs/benchmarks.md)
   bench-relay  the relay benchmark: streamlab-relay beside websocat and websockify (installed
@@ -40,6 +61,9 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => test::run(),
         Some("test-browser") if args.len() == 1 => browser::run(false),
         Some("test-browser") if args.len() == 2 && args[1] == "--wasm-pack" => browser::run(true),
+        Some("test-typescript") if args.len() == 1 => typescript::run(),
+        Some("test-e2e") if args.len() == 1 => e2e::run(),
+        Some("serve") => serve::run(&args[1..]),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
         Some("bench-relay") if args.len() == 1 => bench_relay::run(),
         Some("-h" | "--help" | "help") => {

@@ -23,7 +23,11 @@ pub fn run() -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // The JS API's TypeScript declarations under tsc --strict (tests/typescript/).
+    crate::typescript::run()?;
     crate::browser::run(false)?;
+    // The release page (dist/) in both browsers, through the relay and a plain static host.
+    crate::e2e::run()?;
     eprintln!("==> all suites passed");
     Ok(())
 }
