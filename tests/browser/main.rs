@@ -8,6 +8,7 @@ mod core;
 mod demo;
 #[path = "../shared/demo_table.rs"]
 mod demo_table;
+mod differential;
 mod js_api;
 mod leaks;
 mod relay;

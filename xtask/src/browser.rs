@@ -1,7 +1,9 @@
 //! The browser suites: `tests/browser/` compiled to wasm and run by wasm-bindgen's test
 //! runner in headless Chromium, then in headless Firefox, against real services started
 //! here: the relay (demo servers on) and loopback fixtures, a second relay with a short idle
-//! timeout and a per-address cap of 2, and a websockify fixed to the echo fixture.
+//! timeout and a per-address cap of 2, and a websockify fixed to the echo fixture. CPython
+//! 3.13.0 runs the streams differential scenarios against the same fixtures first; its
+//! transcripts are baked into the suite (`STREAMLAB_CPYTHON_STREAMS`).
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
@@ -102,6 +104,8 @@ pub fn run(wasm_pack: bool) -> Result<(), String> {
     let port = |name: &str| {
         ports.iter().find(|(k, _)| k == name).map(|&(_, p)| p).ok_or(format!("no {name} fixture"))
     };
+    // CPython's side of the streams differential suite, against these very fixtures.
+    let cpython_streams = cpython_streams(fixtures.first_line.trim())?;
 
     let page = free_port()?;
     let origin = format!("http://127.0.0.1:{page}");
@@ -130,8 +134,9 @@ pub fn run(wasm_pack: bool) -> Result<(), String> {
         ("STREAMLAB_IDLE_RELAY", relay_url(&idle_relay)?),
         ("STREAMLAB_WEBSOCKIFY", format!("ws://127.0.0.1:{ws_port}")),
         ("STREAMLAB_FIXTURES", fixtures.first_line.trim().to_owned()),
+        ("STREAMLAB_CPYTHON_STREAMS", cpython_streams),
         ("WASM_BINDGEN_TEST_ADDRESS", format!("127.0.0.1:{page}")),
-        ("WASM_BINDGEN_TEST_TIMEOUT", "120".to_owned()),
+        ("WASM_BINDGEN_TEST_TIMEOUT", "300".to_owned()),
     ];
     for (driver, path) in
         [("CHROMEDRIVER", "/usr/bin/chromedriver".to_owned()), ("GECKODRIVER", geckodriver.clone())]
@@ -174,4 +179,52 @@ pub fn run(wasm_pack: bool) -> Result<(), String> {
         check(&mut test)?;
     }
     Ok(())
+}
+
+/// A command that runs CPython 3.13.0 (as `tests/common/mod.rs` finds it): `$STREAMLAB_PYTHON`,
+/// else `python3.13`, else `python3` with `PYENV_VERSION=3.13.0`.
+fn cpython() -> Result<Command, String> {
+    let candidates: Vec<(String, Option<&str>)> = match std::env::var("STREAMLAB_PYTHON") {
+        Ok(p) => vec![(p, None)],
+        Err(_) => vec![("python3.13".into(), None), ("python3".into(), Some("3.13.0"))],
+    };
+    let make = |program: &str, pyenv: Option<&str>| {
+        let mut c = Command::new(program);
+        c.current_dir(root());
+        if let Some(v) = pyenv {
+            c.env("PYENV_VERSION", v);
+        }
+        c
+    };
+    for (program, pyenv) in &candidates {
+        let version = make(program, *pyenv)
+            .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+        if version.as_deref() == Some("3.13.0") {
+            return Ok(make(program, *pyenv));
+        }
+    }
+    Err("CPython 3.13.0 was not found (set STREAMLAB_PYTHON, or `pyenv install 3.13.0`)".into())
+}
+
+/// CPython's transcripts of `tests/fixtures/streams_scenarios.json` against the fixtures
+/// whose ports `fixtures` (their JSON line) gives: `{name: [outcome, …]}` as one line.
+fn cpython_streams(fixtures: &str) -> Result<String, String> {
+    // An environment variable holds at most 128 KiB (Linux's MAX_ARG_STRLEN).
+    const MAX: usize = 120 * 1024;
+    let mut c = cpython()?;
+    c.arg(root().join("tests/oracle/streams_client.py")).args(["--fixtures", fixtures]);
+    let out = crate::run::output(&mut c)?;
+    let line = out.trim().to_owned();
+    if line.len() > MAX {
+        return Err(format!(
+            "CPython's stream transcripts are {} bytes, more than an environment variable holds ({MAX}): \
+             use \"summary\" for long results in tests/fixtures/streams_scenarios.json",
+            line.len()
+        ));
+    }
+    Ok(line)
 }
