@@ -57,9 +57,17 @@ fn echo_and_half_close_end_cleanly() {
         let err = writer.writelines([b"x"]).unwrap_err();
         assert_eq!(err.to_string(), "Cannot call writelines() after write_eof()");
         assert_eq!(reader.read(-1).await.unwrap(), &b"tail"[..], "reading goes on after write_eof");
-        // Both sides sent EOF: the connection ended cleanly by itself.
-        writer.wait_closed().await.unwrap();
+        // Both sides sent EOF: as a TCP socket in CPython, the connection stays until close().
+        assert!(!writer.is_closing());
+        let mut closed = pin!(writer.wait_closed());
+        streamlab::runtime::sleep(Duration::from_millis(50)).await;
+        assert!(
+            closed.as_mut().poll(&mut Context::from_waker(noop_waker_ref())).is_pending(),
+            "waits for close()"
+        );
+        writer.close();
         assert!(writer.is_closing());
+        closed.await.unwrap();
     });
 }
 
@@ -248,5 +256,17 @@ fn read_flow_control_keeps_the_buffer_near_twice_the_limit() {
         // buffer never grew by more than one piece beyond that.
         assert!(most > 2 * limit, "flow control never engaged ({most} bytes at most)");
         assert!(most <= 2 * limit + 64 * 1024, "buffer reached {most} bytes");
+    });
+}
+
+#[test]
+fn a_cancelled_wait_closed_cancels_every_later_one() {
+    // CPython: wait_closed() awaits the "closed" future itself; wait_for() cancels it.
+    run(async {
+        let (_reader, writer) = open("echo.demo", 7).await;
+        assert!(streamlab::runtime::timeout(Duration::from_millis(20), writer.wait_closed()).await.is_none());
+        writer.close();
+        assert_eq!(writer.wait_closed().await.unwrap_err().python_name(), "CancelledError");
+        assert_eq!(writer.wait_closed().await.unwrap_err().repr(), "CancelledError()");
     });
 }

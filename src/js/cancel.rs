@@ -90,8 +90,10 @@ where
     CALLS.with(|c| c.borrow_mut().insert(id, Rc::clone(&abort)));
     let promise = future_to_promise(async move {
         let listener = signal.as_ref().map(|signal| Listener::new(signal, &abort));
-        let outcome = match signal.as_ref().is_some_and(AbortSignal::aborted) {
-            true => Err(to_js_error(&StreamError::Cancelled)), // aborted before it started
+        // Aborted before it started (a signal already aborted, or waitFor(…, 0)): the call
+        // never runs.
+        let outcome = match signal.as_ref().is_some_and(AbortSignal::aborted) || abort.requested.get() {
+            true => Err(to_js_error(&StreamError::Cancelled)),
             false => match futures::future::select(pin!(call), pin!(abort.requested())).await {
                 futures::future::Either::Left((outcome, _)) => outcome,
                 // Dropping the call's future cancels it, as task.cancel() does in CPython.
@@ -135,27 +137,39 @@ impl Drop for Listener {
 ///
 /// # Errors
 /// `TimeoutError()`; the call's own error; `ValueError` for a negative or NaN `seconds`.
-pub async fn wait_for(promise: Promise, seconds: f64) -> Result<JsValue, JsValue> {
+pub fn wait_for(promise: Promise, seconds: f64) -> Promise {
     if seconds.is_nan() {
-        return Err(named_error("ValueError", "cannot convert float NaN to integer"));
+        return Promise::reject(&named_error("ValueError", "cannot convert float NaN to integer"));
     }
     let id = Reflect::get(&promise, &CALL_ID.into()).ok().and_then(|v| v.as_f64()).map(|v| v as u32);
-    let limit = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX);
-    let settled = JsFuture::from(promise.clone());
-    match crate::runtime::timeout(limit, settled).await {
-        Some(outcome) => outcome,
-        None => {
-            if let Some(abort) = id.and_then(|id| CALLS.with(|c| c.borrow().get(&id).cloned())) {
-                abort.request();
-                // As wait_for: wait for the cancelled call to end; its result, if it still
-                // finished first, wins.
-                if let Ok(value) = JsFuture::from(promise).await {
-                    return Ok(value);
-                }
-            }
-            let err = named_error("TimeoutError", "");
-            let _ = Reflect::set(&err, &"pythonRepr".into(), &"TimeoutError()".into());
-            Err(err)
+    let abort = id.and_then(|id| CALLS.with(|c| c.borrow().get(&id).cloned()));
+    let now = seconds <= 0.0;
+    if now {
+        // asyncio: a time-out of 0 cancels the call before it ever runs (this runs before the
+        // call's task does).
+        if let Some(abort) = &abort {
+            abort.request();
         }
     }
+    let limit = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX);
+    future_to_promise(async move {
+        let outcome = match now {
+            true => None,
+            false => crate::runtime::timeout(limit, JsFuture::from(promise.clone())).await,
+        };
+        match outcome {
+            Some(outcome) => outcome,
+            None => {
+                if let Some(abort) = abort {
+                    abort.request();
+                    // As wait_for: wait for the cancelled call to end; its result, if it still
+                    // finished first, wins.
+                    if let Ok(value) = JsFuture::from(promise).await {
+                        return Ok(value);
+                    }
+                }
+                Err(named_error("TimeoutError", ""))
+            }
+        }
+    })
 }

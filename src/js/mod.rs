@@ -43,9 +43,12 @@ extern "C" {
     fn install_async_iterator(proto: &JsValue);
 }
 
-// The TypeScript side: types the Rust signatures cannot say (the methods taking `JsValue`s
-// declare themselves in the sections beside them, merged into the classes). Checked with
-// `tsc --strict`, default libs and lib esnext + dom, by tests/typescript/ (`cargo xtask test`).
+// The TypeScript side: the types below, and `unchecked_*` attributes on the `JsValue`
+// arguments (`unchecked_optional_param_type` where CPython has a default: `read()`, every
+// `{signal}`). What an attribute cannot say (a generic, overloads, the async iterator) is in
+// sections beside the items, with `skip_typescript` on them and interfaces merged into the
+// classes. Checked with `tsc --strict`, default libs and lib esnext + dom, by tests/typescript/
+// (`cargo xtask test-typescript`).
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES_TS: &str = r#"
 declare global {
@@ -100,7 +103,10 @@ export interface WriterSnapshot {
 }
 /** A Python exception as a JS `Error`: `name` is the class, plus CPython's attributes. */
 export interface PythonError extends Error {
+  /** Python's `repr()` of the exception. */
   pythonRepr: string;
+  /** The last line of CPython's traceback, e.g. `socket.gaierror: [Errno -2] Name or service not known`. */
+  pythonLine?: string;
   partial?: Uint8Array;
   expected?: number | null;
   consumed?: number;
@@ -196,10 +202,11 @@ impl Connection {
 }
 
 /// `await waitFor(promise, seconds)`: asyncio's `wait_for` — on time-out the call is
-/// cancelled (its bytes stay buffered) and this rejects with `TimeoutError`.
+/// cancelled (its bytes stay buffered) and this rejects with `TimeoutError`; with
+/// `seconds <= 0` the call is cancelled before it runs, as asyncio does.
 #[wasm_bindgen(js_name = waitFor, skip_typescript)]
-pub async fn wait_for(promise: js_sys::Promise, seconds: f64) -> Result<JsValue, JsValue> {
-    cancel::wait_for(promise, seconds).await
+pub fn wait_for(promise: js_sys::Promise, seconds: f64) -> js_sys::Promise {
+    cancel::wait_for(promise, seconds)
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -230,7 +237,10 @@ pub fn parse_bytes(text: &str) -> Result<JsValue, JsValue> {
 /// Where `readuntil(separator)` would stop in `data`: `[start, end]` of the match that ends
 /// first (3.13's rule for tuples), or `null`.
 #[wasm_bindgen(js_name = findSeparator, unchecked_return_type = "[number, number] | null")]
-pub fn find_separator(data: &Uint8Array, separator: JsValue) -> JsValue {
+pub fn find_separator(
+    data: &Uint8Array,
+    #[wasm_bindgen(unchecked_optional_param_type = "BytesLike | readonly BytesLike[]")] separator: JsValue,
+) -> JsValue {
     match args::separators(&separator) {
         Ok(seps) => seps.find(&data.to_vec(), 0).map_or(JsValue::NULL, |(start, end)| {
             Array::of2(&(start as f64).into(), &(end as f64).into()).into()
@@ -355,7 +365,8 @@ impl StreamReader {
                 }
                 Err(type_error(&message))
             }),
-            Err(Err(e)) => Err(e),
+            // Raised when awaited, as from CPython's coroutine.
+            Err(Err(e)) => Ok(js_sys::Promise::reject(&e)),
         }
     }
 
@@ -376,7 +387,11 @@ impl StreamReader {
         #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<js_sys::Promise, JsValue> {
-        let n = args::exact_size(&n)?;
+        // A bad n is raised when awaited, as from CPython's coroutine.
+        let n = match args::exact_size(&n) {
+            Ok(n) => n,
+            Err(e) => return Ok(js_sys::Promise::reject(&e)),
+        };
         let r = self.0.clone();
         cancellable(&options, async move { bytes_result(r.readexactly(n).await) })
     }
@@ -406,7 +421,7 @@ impl StreamReader {
                     r.wait_for_data("readuntil").await.map_err(|e| to_js_error(&e))?;
                 }
             }),
-            Err(Err(e)) => Err(e),
+            Err(Err(e)) => Ok(js_sys::Promise::reject(&e)),
         }
     }
 

@@ -36,6 +36,9 @@ struct State {
     lost: bool,
     /// The "closed" future's result.
     closed: Option<Result<(), PyException>>,
+    /// A `wait_closed()` was cancelled: as in CPython, that cancelled the "closed" future
+    /// itself, and every `wait_closed()` raises `CancelledError` from now on.
+    closed_cancelled: bool,
     closed_waiters: Vec<Rc<Signal>>,
     /// Writing is paused (the transport called `pause_writing`).
     paused: bool,
@@ -161,6 +164,10 @@ impl StreamProtocol {
 
     pub(crate) async fn wait_closed(&self) -> Result<(), StreamError> {
         let mut call = Call::observed(self.observers(), "wait_closed", &CallArgs::None);
+        if self.state.borrow().closed_cancelled {
+            call.finish(Err(&StreamError::Cancelled));
+            return Err(StreamError::Cancelled);
+        }
         let waiter = {
             let mut s = self.state.borrow_mut();
             match &s.closed {
@@ -178,7 +185,13 @@ impl StreamProtocol {
             Some(Err(e)) => Err(StreamError::Raised(e)),
             Some(Ok(w)) => {
                 call.waits();
-                Awaited(w).await.map_err(StreamError::Raised)
+                let mut cancels = CancelsClosed(&self.state, true);
+                let outcome = Awaited(w).await;
+                cancels.1 = false;
+                outcome.map_err(|e| match e.name() {
+                    "CancelledError" => StreamError::Cancelled,
+                    _ => StreamError::Raised(e),
+                })
             }
         };
         call.finish(result.as_ref().map(|()| None));
@@ -282,6 +295,26 @@ impl Protocol for StreamProtocol {
 impl fmt::Debug for StreamProtocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<StreamProtocol transport={} reader={}>", self.transport_repr(), self.reader)
+    }
+}
+
+/// Cancels the "closed" future when a waiting `wait_closed()` is dropped (CPython's
+/// `wait_closed()` awaits that very future): every other waiter ends with `CancelledError`.
+struct CancelsClosed<'a>(&'a RefCell<State>, bool);
+
+impl Drop for CancelsClosed<'_> {
+    fn drop(&mut self) {
+        if !self.1 {
+            return;
+        }
+        let waiters = {
+            let mut s = self.0.borrow_mut();
+            s.closed_cancelled = true;
+            std::mem::take(&mut s.closed_waiters)
+        };
+        for w in waiters {
+            w.complete(Err(PyException::new("CancelledError", "")));
+        }
     }
 }
 

@@ -142,14 +142,13 @@ impl StreamWriter {
     /// The exception the connection was lost with, every time it is awaited.
     ///
     /// # Cancel safety
-    /// Cancel-safe: dropping it changes nothing (CPython's `wait_closed` shields nothing
-    /// either; the connection goes on).
+    /// Not cancel-safe, exactly as in CPython: `wait_closed()` awaits the connection's
+    /// "closed" future itself, so cancelling one cancels that future — every later
+    /// `wait_closed()` raises `CancelledError`. The connection goes on.
     ///
-    /// # Python parity
-    /// Once both sides have sent EOF (`write_eof()` and the peer's), the relay ends the
-    /// connection (WebSocket 1000), so it ends cleanly here without `close()`: `wait_closed()`
-    /// returns and `is_closing()` turns true. CPython keeps such a half-closed-both-ways TCP
-    /// socket open until `close()`. The in-page demo servers behave as the relay does.
+    /// Once both sides have sent EOF (`write_eof()` and the peer's) the connection is over
+    /// only when `close()` is called, as a TCP socket in CPython: until then `wait_closed()`
+    /// waits and `is_closing()` is false (the relay's clean end, WebSocket 1000, waits for it).
     pub async fn wait_closed(&self) -> Result<(), StreamError> {
         self.0.wait_closed().await
     }

@@ -115,8 +115,8 @@ enum Next {
 }
 
 /// Runs the peer: delivers what it sends (a chunk per tick, as TCP reads through the relay
-/// arrive), honours read pauses, sleeps until its timers, and ends the connection when both
-/// sides are done, the page closes it, or a write broke it.
+/// arrive), honours read pauses, sleeps until its timers, and ends the connection when the
+/// page closes it or a write broke it.
 async fn drive(t: Rc<MemoryTransport>) {
     loop {
         let Some(protocol) = t.protocol.upgrade() else { return };
@@ -125,7 +125,8 @@ async fn drive(t: Rc<MemoryTransport>) {
             protocol.connection_lost(Some(PyException::with_errno("BrokenPipeError", 32, "Broken pipe")));
             return;
         }
-        if s.closing || (s.peer_eof && s.client_eof) {
+        // Both sides sent EOF: as over TCP, the connection is over only once the page closes.
+        if s.closing {
             protocol.connection_lost(None);
             return;
         }

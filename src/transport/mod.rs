@@ -46,7 +46,8 @@ impl ExtraInfo {
     /// assert_eq!(ExtraInfo::Address("echo.demo".into(), 7).repr(), "('echo.demo', 7)");
     /// ```
     pub fn repr(&self) -> String {
-        let address = |(host, port): &(String, u16)| format!("({}, {port})", crate::sansio::py_str_repr(host));
+        let address =
+            |(host, port): &(String, u16)| format!("({}, {port})", crate::sansio::py_str_repr(host));
         match self {
             ExtraInfo::Address(host, port) => address(&(host.clone(), *port)),
             ExtraInfo::SslContext => "<ssl.SSLContext object>".to_owned(),

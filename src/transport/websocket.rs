@@ -7,6 +7,7 @@
 //! paused (more than `2 × limit` buffered), so a page that stops reading stops the TCP sender.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -57,10 +58,24 @@ struct State {
     sockname: (String, u16),
     closing: bool,
     paused: bool,
+    /// What arrived while reading was paused, in order (see [`Held`]).
+    held: VecDeque<Held>,
+    /// The relay ended the connection cleanly (both sides sent EOF; for websockify, it
+    /// closed): as over TCP, it is over only once the page calls `close()`.
+    ended: bool,
     credit: Option<CreditWindow>,
     /// What was sent, to tell the user's unsent bytes from our own control messages.
     sent: SentLog,
     write_flow: WriteFlow,
+}
+
+/// What arrives while the reader is paused waits here, as it waits in the kernel's socket
+/// buffer while CPython's transport does not read: data, the peer's EOF, the end (a reset
+/// too) are delivered in order once reading resumes. The credit window bounds it.
+enum Held {
+    Data(Vec<u8>),
+    Eof,
+    End(Option<PyException>),
 }
 
 struct Handlers {
@@ -187,12 +202,17 @@ impl WebSocketTransport {
 
     /// Removes the handlers (breaking the socket ↔ handler cycle) and lets go of the connection.
     fn finish(&self) {
+        self.unhook();
+        self.protocol.borrow_mut().take();
+    }
+
+    /// Removes the handlers.
+    fn unhook(&self) {
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
         self.ws.set_onerror(None);
         self.ws.set_onopen(None);
         self.handlers.borrow_mut().take();
-        self.protocol.borrow_mut().take();
     }
 
     fn protocol(&self) -> Option<Rc<dyn Protocol>> {
@@ -220,15 +240,70 @@ impl WebSocketTransport {
         self.resolve_connect(Ok(()));
     }
 
+    /// Delivers `item` now, or holds it while reading is paused (or something is held).
+    fn deliver(&self, item: Held) {
+        {
+            let mut s = self.state.borrow_mut();
+            if s.paused || !s.held.is_empty() {
+                s.held.push_back(item);
+                return;
+            }
+        }
+        self.dispatch(item);
+    }
+
+    fn dispatch(&self, item: Held) {
+        match item {
+            Held::Data(bytes) => {
+                if let Some(protocol) = self.protocol() {
+                    protocol.data_received(&bytes);
+                }
+            }
+            Held::Eof => {
+                if let Some(protocol) = self.protocol() {
+                    protocol.eof_received();
+                }
+            }
+            Held::End(None) => {
+                // A clean end (as a FIN both ways): over once the page closes.
+                self.state.borrow_mut().ended = true;
+                if self.websockify {
+                    if let Some(protocol) = self.protocol() {
+                        protocol.eof_received(); // websockify's close is the peer's EOF
+                    }
+                }
+                if self.state.borrow().closing {
+                    self.lost(None);
+                }
+            }
+            Held::End(exc) => self.lost(exc),
+        }
+    }
+
+    /// Delivers what was held while paused, until reading pauses again.
+    fn release_held(&self) {
+        loop {
+            let item = {
+                let mut s = self.state.borrow_mut();
+                if s.paused {
+                    return;
+                }
+                match s.held.pop_front() {
+                    Some(item) => item,
+                    None => return,
+                }
+            };
+            self.dispatch(item);
+        }
+    }
+
     fn on_message(&self, data: JsValue) {
         if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
             let bytes = Uint8Array::new(buf).to_vec();
             if let Some(credit) = self.state.borrow_mut().credit.as_mut() {
                 credit.received(bytes.len());
             }
-            if let Some(protocol) = self.protocol() {
-                protocol.data_received(&bytes);
-            }
+            self.deliver(Held::Data(bytes));
             self.top_up_credit();
             return;
         }
@@ -237,11 +312,7 @@ impl WebSocketTransport {
             Ok(Control::Connected { peername, sockname }) if !self.state.borrow().connected => {
                 self.connected(peername, sockname)
             }
-            Ok(Control::Eof) => {
-                if let Some(protocol) = self.protocol() {
-                    protocol.eof_received();
-                }
-            }
+            Ok(Control::Eof) => self.deliver(Held::Eof),
             other => {
                 let why = match other {
                     Err(e) => e.0,
@@ -263,6 +334,9 @@ impl WebSocketTransport {
             self.finish();
             return;
         }
+        // Stop listening (the socket is closed), but keep the protocol until the end is
+        // delivered: it may wait behind held data, or for the page's close().
+        self.unhook();
         let exc = match (code, self.websockify) {
             (1000, _) | (_, true) => None, // a clean end; for websockify, close is EOF
             (code, _) => Some(match CloseCode::from_code(code) {
@@ -277,7 +351,7 @@ impl WebSocketTransport {
                 ),
             }),
         };
-        self.lost(exc);
+        self.deliver(Held::End(exc));
     }
 
     /// The connection is over; before `connected`, the connect itself fails with it.
@@ -295,7 +369,7 @@ impl WebSocketTransport {
     fn top_up_credit(&self) {
         let grant = {
             let mut s = self.state.borrow_mut();
-            if s.paused || s.closing {
+            if s.paused || s.closing || s.ended || !s.held.is_empty() {
                 return;
             }
             match s.credit.as_mut().and_then(CreditWindow::top_up) {
@@ -385,7 +459,11 @@ impl Transport for WebSocketTransport {
     }
 
     fn close(&self) {
-        self.state.borrow_mut().closing = true;
+        {
+            let mut s = self.state.borrow_mut();
+            s.closing = true;
+            s.held.clear(); // CPython stops reading at once: what the kernel held is dropped
+        }
         // Stop reading at once; `close` stays installed, so a failure during the flush still
         // ends the connection with its exception.
         self.ws.set_onmessage(None);
@@ -420,7 +498,7 @@ impl Transport for WebSocketTransport {
 
     fn is_reading(&self) -> bool {
         let s = self.state.borrow();
-        !s.paused && !s.closing
+        !s.paused && !s.closing && !s.ended
     }
 
     fn credit(&self) -> Option<Credit> {
@@ -432,7 +510,21 @@ impl Transport for WebSocketTransport {
     }
 
     fn resume_reading(&self) {
-        self.state.borrow_mut().paused = false;
+        let held = {
+            let mut s = self.state.borrow_mut();
+            s.paused = false;
+            !s.held.is_empty()
+        };
+        if held {
+            // On a later tick, as CPython's transport reads again on the loop's next turn.
+            let me = self.me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(me) = me.upgrade() {
+                    me.release_held();
+                    me.top_up_credit();
+                }
+            });
+        }
         self.top_up_credit();
     }
 

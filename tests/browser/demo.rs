@@ -64,6 +64,8 @@ async fn lines_in_page() {
         assert_eq!(line, format!("line {n}\n").as_bytes());
     }
     assert_eq!(n, 1000);
+    assert!(!writer.is_closing(), "both sides sent EOF: over at close(), as over TCP");
+    writer.close();
     writer.wait_closed().await.unwrap();
 }
 

@@ -112,9 +112,10 @@ async fn bad_arguments_are_cpythons_type_errors() {
             format!("TypeError({})", streamlab::sansio::py_str_repr(message)).as_str()
         );
     };
-    let err = reader.read(JsValue::NULL, JsValue::UNDEFINED).map(drop).unwrap_err();
+    // Raised when awaited, as from CPython's coroutines.
+    let err = settle(reader.read(JsValue::NULL, JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     type_error(&err, "'<' not supported between instances of 'NoneType' and 'int'");
-    let err = reader.readuntil(5.0.into(), JsValue::UNDEFINED).map(drop).unwrap_err();
+    let err = settle(reader.readuntil(5.0.into(), JsValue::UNDEFINED).unwrap()).await.unwrap_err();
     type_error(&err, "object of type 'int' has no len()");
     let err = writer.writelines(Array::of2(&bytes(b"a"), &"b".into()).into()).unwrap_err();
     type_error(&err, "memoryview: a bytes-like object is required, not 'str'");

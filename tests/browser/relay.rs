@@ -47,6 +47,7 @@ async fn every_read_method_over_echo() {
     let tail = reader.read(-1).await.unwrap();
     assert_eq!([&some[..], &tail[..]].concat(), b"rest");
     assert!(reader.at_eof());
+    writer.close();
     writer.wait_closed().await.unwrap();
 }
 
@@ -74,6 +75,10 @@ async fn write_eof_half_closes_and_the_answer_still_arrives() {
     assert!(!writer.is_closing());
     assert_eq!(reader.readline().await.unwrap(), &b"got 1000\n"[..]);
     assert_eq!(reader.read(-1).await.unwrap(), &b""[..]);
+    // The relay ended the session (1000, both EOFs); as over TCP, it is over at close().
+    streamlab::runtime::sleep(Duration::from_millis(50)).await;
+    assert!(!writer.is_closing());
+    writer.close();
     writer.wait_closed().await.unwrap();
 }
 

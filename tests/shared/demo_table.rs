@@ -52,7 +52,7 @@ use Step::*;
 /// The table.
 pub const CASES: &[Case] = &[
     Case {
-        name: "echo: lines back, then half-close both ways ends cleanly",
+        name: "echo: lines back, then half-close both ways; over at close()",
         host: "echo.demo",
         port: 7,
         steps: &[
@@ -63,9 +63,11 @@ pub const CASES: &[Case] = &[
             WriteEof,
             Read(-1),
             AtEof,
-            WaitClosed,
             IsClosing,
             Write(b"x"),
+            Close,
+            WaitClosed,
+            IsClosing,
         ],
         expected: &[
             "None",
@@ -75,9 +77,11 @@ pub const CASES: &[Case] = &[
             "None",
             "b'tail'",
             "True",
+            "False",
+            "RuntimeError('Cannot call write() after write_eof()')",
+            "None",
             "None",
             "True",
-            "RuntimeError('Cannot call write() after write_eof()')",
         ],
     },
     Case {
@@ -145,8 +149,9 @@ pub const CASES: &[Case] = &[
             Readline,
             Readline,
             AtEof,
-            WaitClosed,
             IsClosing,
+            Close,
+            WaitClosed,
         ],
         expected: &[
             "None",
@@ -156,8 +161,9 @@ pub const CASES: &[Case] = &[
             "b'line 3\\n'",
             "b''",
             "True",
+            "False",
             "None",
-            "True",
+            "None",
         ],
     },
     Case {
