@@ -23,10 +23,18 @@ function pyText(text) {
 
 const bytesArg = (text) => wasm().parseBytes(text);
 
+/** The most bytes of one result the log prints. */
+const SHOWN = 1024;
+
 function showValue(v) {
   if (v === undefined || v === null) return null; // the REPL prints nothing for None
   if (v === true) return "True";
   if (v === false) return "False";
+  if (v instanceof Uint8Array && v.length > SHOWN) {
+    // The REPL would print it all; the page shows the start (a repr of SHOWN bytes) and the size.
+    const head = wasm().bytesRepr(v.subarray(0, SHOWN));
+    return `${head.slice(0, -1)}…${head.at(-1)} (${v.length.toLocaleString("en")} bytes)`;
+  }
   if (v instanceof Uint8Array) return wasm().bytesRepr(v);
   return String(v);
 }

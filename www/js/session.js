@@ -7,7 +7,7 @@ import { wasm } from "./wasm.js";
 /** How many events a connection keeps (the timeline shows the newest). */
 export const EVENT_RING = 2000;
 /** How many log entries a connection keeps. */
-export const LOG_RING = 400;
+export const LOG_RING = 200;
 
 /** A fixed-size ring: push is O(1), memory stays bounded however long the session. */
 export class Ring {
