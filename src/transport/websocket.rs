@@ -516,9 +516,11 @@ impl Transport for WebSocketTransport {
             !s.held.is_empty()
         };
         if held {
-            // On a later tick, as CPython's transport reads again on the loop's next turn.
+            // On the loop's next turn (a timer, after every ready callback), as CPython's
+            // transport reads the socket again only after its next select().
             let me = self.me.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                runtime::sleep(Duration::ZERO).await;
                 if let Some(me) = me.upgrade() {
                     me.release_held();
                     me.top_up_credit();

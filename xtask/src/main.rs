@@ -9,6 +9,7 @@
 //! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table.
 
 mod bench_core;
+mod bench_page;
 mod bench_relay;
 mod browser;
 mod e2e;
@@ -53,6 +54,9 @@ commands:
   bench-relay  the relay benchmark: streamlab-relay beside websocat and websockify (installed
                if missing: crates.io, PyPI) and direct TCP; 256 MiB each way and 10,000 round
                trips; prints a Markdown table (figures for docs/benchmarks.md)
+  bench-page   the page's budgets: release wasm and JS + CSS sizes gzipped, time to interactive,
+               frames per second and DOM size while 64 MiB stream through the page (headless
+               Chromium, loopback); prints a JSON line (figures for docs/benchmarks.md)
 ";
 
 fn main() -> ExitCode {
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Some("serve") => serve::run(&args[1..]),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
         Some("bench-relay") if args.len() == 1 => bench_relay::run(),
+        Some("bench-page") if args.len() == 1 => bench_page::run(),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
