@@ -118,6 +118,10 @@ enum Next {
 /// arrive), honours read pauses, sleeps until its timers, and ends the connection when the
 /// page closes it or a write broke it.
 async fn drive(t: Rc<MemoryTransport>) {
+    // Chunks follow each other on microtask ticks; every FAIR of work, the driver waits for a
+    // timer instead, so the page gets to render (a fast demo stream cannot freeze it).
+    const FAIR: std::time::Duration = std::time::Duration::from_millis(8);
+    let mut turn = Instant::now();
     loop {
         let Some(protocol) = t.protocol.upgrade() else { return };
         let s = t.state.get();
@@ -148,7 +152,12 @@ async fn drive(t: Rc<MemoryTransport>) {
             }
             Next::More | Next::Wait(_) if !chunk.is_empty() => {
                 drop(protocol);
-                runtime::yield_now().await; // the next chunk on a later tick
+                if turn.elapsed() >= FAIR {
+                    runtime::sleep(std::time::Duration::ZERO).await;
+                    turn = Instant::now();
+                } else {
+                    runtime::yield_now().await; // the next chunk on a later tick
+                }
             }
             Next::More => {}
             Next::Wait(until) => {
@@ -161,6 +170,7 @@ async fn drive(t: Rc<MemoryTransport>) {
                 };
                 let kicked = t.kick.wait();
                 futures::future::select(pin!(timer), pin!(kicked)).await;
+                turn = Instant::now();
             }
         }
     }

@@ -334,7 +334,7 @@ async function boot() {
     render();
   });
   render();
-  window.streamlab = { session, run, loadExample, stepExample, runExample, EXAMPLES };
+  window.streamlab = { session, run, loadExample, stepExample, runExample, EXAMPLES, readyAt: performance.now() };
   document.documentElement.dataset.ready = "1";
 }
 
