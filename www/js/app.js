@@ -143,16 +143,24 @@ function renderTabs() {
 
 /** The log shows at most this much of one result (the REPL would print it all). */
 const CLIP = 600;
+/** The most log entries drawn (the ring keeps more). */
+const LOG_SHOWN = 60;
 const clip = (t) => (t.length > CLIP ? `${t.slice(0, CLIP)}… (${(t.length - CLIP).toLocaleString("en")} more characters)` : t);
 
 function renderLog(conn) {
   const log = $("#log");
   if (!conn) {
     log.innerHTML = "";
+    log.dataset.key = "";
     return;
   }
   const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
-  log.innerHTML = conn.log.toArray().map((e) => {
+  // Only what changed is drawn again: the log is rebuilt when its entries changed.
+  const entries = conn.log.toArray();
+  const key = `${conn.id}:${conn.logVersion}`;
+  if (log.dataset.key === key) return;
+  log.dataset.key = key;
+  log.innerHTML = entries.slice(-LOG_SHOWN).map((e) => {
     let out = "";
     if (e.state === "running") {
       out = `<div class="waiting">waiting… <button type="button" class="small" data-cancel="${e.id}">Cancel</button></div>`;
@@ -331,6 +339,7 @@ async function boot() {
   });
   $("#clear-log").addEventListener("click", () => {
     session.active?.log.clear();
+    if (session.active) session.active.logVersion++;
     render();
   });
   render();

@@ -6,7 +6,7 @@
 import { wasm } from "./wasm.js";
 
 /** How many buffered bytes the view shows (a window; the rest is counted). */
-export const WINDOW = 1024;
+export const WINDOW = 512;
 
 const esc = (s) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const hex = (b) => b.toString(16).padStart(2, "0");

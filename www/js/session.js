@@ -58,6 +58,7 @@ export class Connection extends EventTarget {
     this.pending = new Map(); // log entry id -> AbortController of a waiting call
     this.state = "connecting";
     this.dirty = false;
+    this.logVersion = 0; // grows whenever the log changes (the view redraws it only then)
   }
 
   /** `await asyncio.open_connection(...)`, logged as the REPL would show it. */
@@ -106,6 +107,7 @@ export class Connection extends EventTarget {
   entry(src) {
     const entry = { id: nextId++, src, t: performance.now() - this.started, state: "running" };
     this.log.push(entry);
+    this.logVersion++;
     this.changed();
     return entry;
   }
@@ -113,6 +115,7 @@ export class Connection extends EventTarget {
   finish(entry, outcome) {
     Object.assign(entry, outcome, { state: "done" });
     this.pending.delete(entry.id);
+    this.logVersion++;
     this.changed();
   }
 

@@ -5,7 +5,7 @@
 import { size } from "./buffer-view.js";
 
 /** The most rows the timeline keeps in the DOM. */
-export const MAX_ROWS = 300;
+export const MAX_ROWS = 120;
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
