@@ -244,7 +244,8 @@ impl WebSocketTransport {
     fn deliver(&self, item: Held) {
         {
             let mut s = self.state.borrow_mut();
-            if s.paused || !s.held.is_empty() {
+            // After close() nothing is read any more: the end is not held behind a pause.
+            if !s.closing && (s.paused || !s.held.is_empty()) {
                 s.held.push_back(item);
                 return;
             }
@@ -475,11 +476,12 @@ impl Transport for WebSocketTransport {
             while me.user_unsent() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
                 runtime::sleep(RESUME_POLL).await;
             }
+            // Closing already means the relay ended the socket (its close frame came while we
+            // flushed): its close event, still to come, ends the connection with its cause.
             if me.ws.ready_state() < WebSocket::CLOSING {
                 let _ = me.ws.close_with_code(1000);
+                me.lost(None);
             }
-            // A no-op if the socket's own close already ended the connection with an error.
-            me.lost(None);
         });
     }
 

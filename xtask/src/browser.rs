@@ -71,9 +71,10 @@ fn relay_url(service: &Service) -> Result<String, String> {
     Ok(url.trim_end_matches('/').replacen("http://", "ws://", 1))
 }
 
-/// Runs the suite with `cargo test` in each browser; with `wasm_pack`, also through
+/// Runs the suite (or the tests named by `only`) with `cargo test` in each browser; with
+/// `wasm_pack`, also through
 /// `wasm-pack test --headless --chrome --firefox` (how wasm users run browser tests).
-pub fn run(wasm_pack: bool) -> Result<(), String> {
+pub fn run(wasm_pack: bool, only: Option<&str>) -> Result<(), String> {
     let geckodriver = setup::browsers()?;
     if wasm_pack {
         setup::wasm_pack()?;
@@ -150,6 +151,9 @@ pub fn run(wasm_pack: bool) -> Result<(), String> {
             "--test",
             "browser",
         ]);
+        if let Some(name) = only {
+            test.args(["--", name]);
+        }
         test.envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .env_remove("CHROMEDRIVER")
             .env_remove("GECKODRIVER")

@@ -35,7 +35,8 @@ commands:
   test-browser only the browser suite (with the relay, its fixtures and a websockify
                started for it), installing what it needs;
                --wasm-pack: also through `wasm-pack test --headless --chrome --firefox`,
-               the way wasm users run browser tests
+               the way wasm users run browser tests; --only NAME: only the tests whose
+               name contains NAME (e.g. relay::close_while), to chase one failure
   test-typescript  only the TypeScript check: the wasm build's streamlab.d.ts (wasm-bindgen
                --target web) and tests/typescript/example.ts under tsc --strict, with the
                default libs and with lib esnext + dom (TypeScript from npm, pinned by
@@ -63,8 +64,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test::run(),
-        Some("test-browser") if args.len() == 1 => browser::run(false),
-        Some("test-browser") if args.len() == 2 && args[1] == "--wasm-pack" => browser::run(true),
+        Some("test-browser") => match &args[1..] {
+            [] => browser::run(false, None),
+            [flag] if flag == "--wasm-pack" => browser::run(true, None),
+            [flag, filter] if flag == "--only" => browser::run(false, Some(filter)),
+            _ => Err("test-browser takes --wasm-pack, or --only NAME".into()),
+        },
         Some("test-typescript") if args.len() == 1 => typescript::run(),
         Some("test-e2e") if args.len() == 1 => e2e::run(),
         Some("serve") => serve::run(&args[1..]),

@@ -25,7 +25,7 @@ pub fn run() -> Result<(), String> {
     ]))?;
     // The JS API's TypeScript declarations under tsc --strict (tests/typescript/).
     crate::typescript::run()?;
-    crate::browser::run(false)?;
+    crate::browser::run(false, None)?;
     // The release page (dist/) in both browsers, through the relay and a plain static host.
     crate::e2e::run()?;
     eprintln!("==> all suites passed");
