@@ -476,12 +476,14 @@ impl Transport for WebSocketTransport {
             while me.user_unsent() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
                 runtime::sleep(RESUME_POLL).await;
             }
-            // Closing already means the relay ended the socket (its close frame came while we
-            // flushed): its close event, still to come, ends the connection with its cause.
             if me.ws.ready_state() < WebSocket::CLOSING {
                 let _ = me.ws.close_with_code(1000);
                 me.lost(None);
+            } else if me.state.borrow().ended {
+                me.lost(None); // the relay had ended it cleanly: over now that the page closed
             }
+            // Otherwise the relay is ending the socket (its close frame came while we flushed):
+            // its close event, still to come, ends the connection with its cause.
         });
     }
 
