@@ -63,6 +63,37 @@ pub async fn sleep(duration: Duration) {
     futures_timer::Delay::new(duration).await;
 }
 
+/// Waits until the page has drawn a frame: the next `requestAnimationFrame`, then a timer's
+/// turn, so what runs next runs after the paint. A busy producer that calls it between slices
+/// of work leaves the renderer every frame. Where no frames come (a worker, a hidden tab), at
+/// most [`FRAME_WAIT`] passes; natively it is a timer's turn.
+pub async fn after_frame() {
+    #[cfg(target_arch = "wasm32")]
+    frame_future().await;
+    sleep(Duration::ZERO).await;
+}
+
+/// The longest [`after_frame`] waits for a frame that does not come.
+pub const FRAME_WAIT: Duration = Duration::from_millis(50);
+
+#[cfg(target_arch = "wasm32")]
+async fn frame_future() {
+    use futures::future::select;
+    use wasm_bindgen::JsCast;
+    let global = js_sys::global();
+    let Some(raf) = js_sys::Reflect::get(&global, &"requestAnimationFrame".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let frame = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = raf.call1(&global, &resolve);
+    });
+    let frame = wasm_bindgen_futures::JsFuture::from(frame);
+    select(std::pin::pin!(frame), std::pin::pin!(timeout_future(FRAME_WAIT))).await;
+}
+
 #[cfg(target_arch = "wasm32")]
 async fn timeout_future(duration: Duration) {
     use wasm_bindgen::JsCast;

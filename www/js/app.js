@@ -133,6 +133,10 @@ async function run(name, vals = null, args = null) {
 
 function renderTabs() {
   const tabs = $("#tabs");
+  // Redrawn only when a tab changed (so a focused tab keeps its focus while data flows).
+  const key = session.connections.map((c) => `${c.id}${c === session.active ? "*" : ""}${c.state}`).join(",");
+  if (tabs.dataset.key === key) return;
+  tabs.dataset.key = key;
   tabs.innerHTML = session.connections.map((c) =>
     `<div class="tab${c === session.active ? " active" : ""}">` +
     `<button type="button" role="tab" aria-selected="${c === session.active}" data-id="${c.id}">` +
@@ -147,57 +151,80 @@ const CLIP = 600;
 const LOG_SHOWN = 60;
 const clip = (t) => (t.length > CLIP ? `${t.slice(0, CLIP)}… (${(t.length - CLIP).toLocaleString("en")} more characters)` : t);
 
+function entryHtml(e) {
+  let out = "";
+  if (e.state === "running") {
+    out = `<div class="waiting">waiting… <button type="button" class="small" data-cancel="${e.id}">Cancel</button></div>`;
+  } else if (e.ok) {
+    out = e.text === null || e.text === undefined ? "" : `<div class="value">${esc(clip(e.text))}</div>`;
+  } else {
+    const line = e.err?.pythonLine ?? `${e.err?.name ?? "Error"}: ${e.err?.message ?? e.err}`;
+    const [cls, ...rest] = line.split(": ");
+    out = `<div class="error"><span class="tb">Traceback (most recent call last): …</span>` +
+      `<span class="exc"><b>${esc(cls)}</b>${rest.length ? `: ${esc(rest.join(": "))}` : ""}</span></div>`;
+  }
+  return `<div class="entry" data-entry="${e.id}" data-v="${e.version}"><div class="src"><span class="prompt">&gt;&gt;&gt;</span> ${esc(e.src)}</div>${out}</div>`;
+}
+
+/** Brings the log up to date: entries that left drop out, changed ones are redrawn, new
+ *  ones appended — a frame costs what changed, not the whole log. */
 function renderLog(conn) {
   const log = $("#log");
   if (!conn) {
-    log.innerHTML = "";
+    log.replaceChildren();
     log.dataset.key = "";
     return;
   }
-  const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
-  // Only what changed is drawn again: the log is rebuilt when its entries changed.
-  const entries = conn.log.toArray();
   const key = `${conn.id}:${conn.logVersion}`;
   if (log.dataset.key === key) return;
+  if (!log.dataset.key.startsWith(`${conn.id}:`)) log.replaceChildren();
   log.dataset.key = key;
-  log.innerHTML = entries.slice(-LOG_SHOWN).map((e) => {
-    let out = "";
-    if (e.state === "running") {
-      out = `<div class="waiting">waiting… <button type="button" class="small" data-cancel="${e.id}">Cancel</button></div>`;
-    } else if (e.ok) {
-      out = e.text === null || e.text === undefined ? "" : `<div class="value">${esc(clip(e.text))}</div>`;
-    } else {
-      const line = e.err?.pythonLine ?? `${e.err?.name ?? "Error"}: ${e.err?.message ?? e.err}`;
-      const [cls, ...rest] = line.split(": ");
-      out = `<div class="error"><span class="tb">Traceback (most recent call last): …</span>` +
-        `<span class="exc"><b>${esc(cls)}</b>${rest.length ? `: ${esc(rest.join(": "))}` : ""}</span></div>`;
-    }
-    return `<div class="entry" data-entry="${e.id}"><div class="src"><span class="prompt">&gt;&gt;&gt;</span> ${esc(e.src)}</div>${out}</div>`;
-  }).join("");
-  if (stick) log.scrollTop = log.scrollHeight;
+  const entries = conn.log.newest(LOG_SHOWN);
+  const drawn = new Map([...log.children].map((n) => [Number(n.dataset.entry), n]));
+  const wanted = new Set(entries.map((e) => e.id));
+  for (const [id, n] of drawn) if (!wanted.has(id)) n.remove();
+  let fresh = "";
+  for (const e of entries) {
+    const n = drawn.get(e.id);
+    if (!n) fresh += entryHtml(e);
+    else if (Number(n.dataset.v) !== e.version) n.outerHTML = entryHtml(e);
+  }
+  if (fresh) log.insertAdjacentHTML("beforeend", fresh);
 }
 
 let renderQueued = false;
 function render() {
   if (renderQueued) return;
   renderQueued = true;
-  requestAnimationFrame(() => {
-    renderQueued = false;
-    const conn = session.active;
-    renderTabs();
-    renderLog(conn);
-    $("#buffer").render(conn, fields.get("readuntil.separator")?.value);
-    const n = $("#timeline").render(conn);
-    $("#timeline-count").textContent = conn ? `${n.toLocaleString("en")} events` : "";
-    document.body.classList.toggle("has-connection", Boolean(conn));
-  });
+  requestAnimationFrame(draw);
+}
+
+/** Whether `el` is scrolled to its end (then it follows what is appended). */
+const atEnd = (el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
+
+function draw() {
+  renderQueued = false;
+  const conn = session.active;
+  // Layout is read once, before anything is written, and the scroll positions set after all
+  // writes: one layout per frame instead of one per view.
+  const log = $("#log");
+  const timeline = $("#timeline");
+  const follow = [log, timeline].filter(atEnd);
+  renderTabs();
+  renderLog(conn);
+  $("#buffer").render(conn, fields.get("readuntil.separator")?.value);
+  const n = timeline.render(conn);
+  $("#timeline-count").textContent = conn ? `${n.toLocaleString("en")} events` : "";
+  document.body.classList.toggle("has-connection", Boolean(conn));
+  for (const el of follow) el.scrollTop = el.scrollHeight;
 }
 
 function watch(conn) {
   if (conn.watched) return;
   conn.watched = true;
+  // Already in an animation frame: draw now, not on the next one.
   conn.addEventListener("render", () => {
-    if (conn === session.active) render();
+    if (conn === session.active) draw();
   });
 }
 
@@ -327,6 +354,7 @@ async function boot() {
     for (const c of session.connections) watch(c);
     render();
   });
+  $("#buffer").addEventListener("resized", render);
   $("#tabs").addEventListener("click", (e) => {
     const close = e.target.closest("[data-close]");
     if (close) return session.close(session.connections.find((c) => c.id === Number(close.dataset.close)));

@@ -17,6 +17,21 @@ class BufferView extends HTMLElement {
   connectedCallback() {
     this.classList.add("buffer-view");
     if (!this.innerHTML) this.innerHTML = `<p class="hint">Open a connection to see inside its reader.</p>`;
+    // Bytes per row follow the view's width, measured by the observer (never read while
+    // drawing: that would force a layout in the middle of the frame).
+    this.row = 16;
+    this.resize ??= new ResizeObserver(([e]) => {
+      const row = e.contentRect.width && e.contentRect.width < 520 ? 8 : 16;
+      if (row !== this.row) {
+        this.row = row;
+        this.dispatchEvent(new Event("resized"));
+      }
+    });
+    this.resize.observe(this);
+  }
+
+  disconnectedCallback() {
+    this.resize?.disconnect();
   }
 
   /** Redraws from `conn`'s snapshots; `separator` is what the readuntil field holds. */
@@ -52,7 +67,7 @@ class BufferView extends HTMLElement {
     const last = lastRead(conn);
     if (last) chips.push(`<span class="chip muted">last: ${esc(last)}</span>`);
 
-    const ROW = this.clientWidth && this.clientWidth < 520 ? 8 : 16; // bytes a row
+    const ROW = this.row; // bytes a row
     const rows = [];
     const marks = [
       [limit, `limit = ${limit.toLocaleString("en")}: readline/readuntil raise past it`],
@@ -119,14 +134,9 @@ function writerView(w) {
 
 /** "readline() took 17 B" for the newest finished read. */
 function lastRead(conn) {
-  const events = conn.events.toArray();
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i];
-    if (e.type === "callFinished" && e.method.startsWith("read")) {
-      return e.error ? `${e.method}() raised ${e.error.name}` : `${e.method}() took ${size(e.size ?? 0)}`;
-    }
-  }
-  return null;
+  const e = conn.lastRead;
+  if (!e) return null;
+  return e.error ? `${e.method}() raised ${e.error.name}` : `${e.method}() took ${size(e.size ?? 0)}`;
 }
 
 customElements.define("sl-buffer", BufferView);

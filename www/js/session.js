@@ -8,6 +8,8 @@ import { wasm } from "./wasm.js";
 export const EVENT_RING = 2000;
 /** How many log entries a connection keeps. */
 export const LOG_RING = 200;
+/** How many calls' method names a connection remembers (for the timeline's "waits" rows). */
+const CALLS_KEPT = 256;
 
 /** A fixed-size ring: push is O(1), memory stays bounded however long the session. */
 export class Ring {
@@ -25,15 +27,27 @@ export class Ring {
       this.dropped++;
     }
   }
+  /** The newest `n` items (or all), oldest first. */
+  newest(n = this.items.length) {
+    const k = Math.max(0, Math.min(n, this.items.length));
+    const out = new Array(k);
+    for (let i = 0; i < k; i++) out[i] = this.items[(this.start + this.items.length - k + i) % this.items.length];
+    return out;
+  }
   toArray() {
-    return this.items.slice(this.start).concat(this.items.slice(0, this.start));
+    return this.newest();
   }
   clear() {
+    this.dropped += this.items.length;
     this.items = [];
     this.start = 0;
   }
   get length() {
     return this.items.length;
+  }
+  /** How many items were ever pushed (kept and dropped). */
+  get total() {
+    return this.items.length + this.dropped;
   }
 }
 
@@ -59,6 +73,9 @@ export class Connection extends EventTarget {
     this.state = "connecting";
     this.dirty = false;
     this.logVersion = 0; // grows whenever the log changes (the view redraws it only then)
+    this.t0 = null; // the first event's time: the timeline's zero
+    this.calls = new Map(); // call id -> method, for the newest CALLS_KEPT calls
+    this.lastRead = null; // the newest finished read's callFinished event
   }
 
   /** `await asyncio.open_connection(...)`, logged as the REPL would show it. */
@@ -86,6 +103,12 @@ export class Connection extends EventTarget {
 
   onEvent(e) {
     this.events.push(e);
+    this.t0 ??= e.t;
+    if (e.type === "callStarted") {
+      this.calls.set(e.id, e.method);
+      if (this.calls.size > CALLS_KEPT) this.calls.delete(this.calls.keys().next().value);
+    }
+    if (e.type === "callFinished" && e.method.startsWith("read")) this.lastRead = e;
     if (e.type === "chunk") {
       this.fed += e.size;
       this.chunkEnds.push(this.fed);
@@ -107,13 +130,14 @@ export class Connection extends EventTarget {
   entry(src) {
     const entry = { id: nextId++, src, t: performance.now() - this.started, state: "running" };
     this.log.push(entry);
+    entry.version = 0;
     this.logVersion++;
     this.changed();
     return entry;
   }
 
   finish(entry, outcome) {
-    Object.assign(entry, outcome, { state: "done" });
+    Object.assign(entry, outcome, { state: "done", version: entry.version + 1 });
     this.pending.delete(entry.id);
     this.logVersion++;
     this.changed();

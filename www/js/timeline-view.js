@@ -1,6 +1,7 @@
 // <sl-timeline>: every event of one connection — chunks with sizes and times, calls from
 // start to result, EOF, errors, credit — newest last, drawn from the connection's bounded
-// ring of events (and never more than MAX_ROWS rows in the DOM).
+// ring of events (and never more than MAX_ROWS rows in the DOM). Rows are appended as events
+// come, so a frame costs what arrived since the last one, not the whole list.
 
 import { size } from "./buffer-view.js";
 
@@ -22,9 +23,9 @@ function describe(e, calls) {
     case "readingResumed": return ["flow", "reading resumed"];
     case "callStarted": return ["call", `<code>${esc(e.method)}(${esc(e.args)})</code> called`];
     case "callWaiting": {
-      const c = calls.get(e.id);
+      const method = calls.get(e.id) ?? "call";
       const scan = e.offset !== null && e.offset !== undefined ? ` — scan resumes at byte ${e.offset}` : "";
-      return ["wait", `<code>${esc(c ? c.method : "call")}()</code> waits${scan}`];
+      return ["wait", `<code>${esc(method)}()</code> waits${scan}`];
     }
     case "callFinished": {
       if (e.error) return ["err", `<code>${esc(e.method)}()</code> raised ${esc(e.error.name)}`];
@@ -49,25 +50,33 @@ class Timeline extends HTMLElement {
     this.list = document.createElement("ol");
     this.list.className = "events";
     this.replaceChildren(this.list);
+    this.shown = { conn: null, total: -1 }; // what the rows show: whose events, up to which
   }
 
+  /** Brings the rows up to date with `conn`'s events; returns how many events it had. (The
+   *  page keeps it scrolled to the newest, as it does the log.) */
   render(conn) {
     if (!conn) {
       this.list.innerHTML = `<li class="hint">Events appear here as they happen.</li>`;
+      this.shown = { conn: null, total: -1 };
       return 0;
     }
-    const all = conn.events.toArray();
-    const events = all.slice(-MAX_ROWS);
-    const calls = new Map();
-    for (const e of all) if (e.type === "callStarted") calls.set(e.id, e);
-    const t0 = all.length ? all[0].t : 0;
-    const stick = this.scrollTop + this.clientHeight >= this.scrollHeight - 8;
-    this.list.innerHTML = events.map((e) => {
-      const [kind, text] = describe(e, calls);
-      return `<li class="ev ${kind}"><time>${(e.t - t0).toFixed(1)} ms</time><span>${text}</span></li>`;
-    }).join("") || `<li class="hint">No events yet.</li>`;
-    if (stick) this.scrollTop = this.scrollHeight;
-    return conn.events.length + conn.events.dropped;
+    const total = conn.events.total;
+    if (this.shown.conn === conn && this.shown.total === total) return total;
+    const fresh = this.shown.conn !== conn ? total : total - this.shown.total;
+    const row = (e) => {
+      const [kind, text] = describe(e, conn.calls);
+      return `<li class="ev ${kind}"><time>${(e.t - conn.t0).toFixed(1)} ms</time><span>${text}</span></li>`;
+    };
+    const events = conn.events.newest(Math.min(fresh, MAX_ROWS));
+    if (fresh >= MAX_ROWS || this.shown.conn !== conn || !this.list.querySelector(".ev")) {
+      this.list.innerHTML = events.map(row).join("") || `<li class="hint">No events yet.</li>`;
+    } else {
+      this.list.insertAdjacentHTML("beforeend", events.map(row).join(""));
+      for (let extra = this.list.childElementCount - MAX_ROWS; extra > 0; extra--) this.list.firstElementChild.remove();
+    }
+    this.shown = { conn, total };
+    return total;
   }
 }
 
