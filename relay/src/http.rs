@@ -101,10 +101,17 @@ pub async fn handle(shared: &Shared, stream: &mut TcpStream) -> Next {
             let body = demo_json(shared);
             respond(stream, "200 OK", "application/json", body.as_bytes(), head_only).await
         }
-        ("GET" | "HEAD", path) => match statics::file(shared.config.static_dir.as_deref(), path).await {
-            Some((content_type, body)) => respond(stream, "200 OK", content_type, &body, head_only).await,
-            None => respond(stream, "404 Not Found", "text/plain", b"not found\n", head_only).await,
-        },
+        ("GET" | "HEAD", path) => {
+            let gzip = statics::accepts_gzip(request.header("accept-encoding"));
+            match statics::file(shared.config.static_dir.as_deref(), path, gzip).await {
+                Some(f) if f.gzip => {
+                    let head = Head { encoding: Some("gzip"), ..Head::new("200 OK", f.content_type) };
+                    send(stream, head, &f.body, head_only).await
+                }
+                Some(f) => respond(stream, "200 OK", f.content_type, &f.body, head_only).await,
+                None => respond(stream, "404 Not Found", "text/plain", b"not found\n", head_only).await,
+            }
+        }
         _ => respond(stream, "405 Method Not Allowed", "text/plain", b"only GET and HEAD\n", false).await,
     }
 }
@@ -186,9 +193,33 @@ async fn respond(
     body: &[u8],
     head_only: bool,
 ) -> Next {
+    send(stream, Head::new(status, content_type), body, head_only).await
+}
+
+/// A response's status and headers.
+struct Head<'a> {
+    status: &'a str,
+    content_type: &'a str,
+    /// `Content-Encoding` of a precompressed body (and then `Vary: Accept-Encoding`).
+    encoding: Option<&'a str>,
+}
+
+impl<'a> Head<'a> {
+    fn new(status: &'a str, content_type: &'a str) -> Self {
+        Head { status, content_type, encoding: None }
+    }
+}
+
+async fn send(stream: &mut TcpStream, head: Head<'_>, body: &[u8], head_only: bool) -> Next {
+    let encoding = head
+        .encoding
+        .map(|e| format!("Content-Encoding: {e}\r\nVary: Accept-Encoding\r\n"))
+        .unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{encoding}\
          X-Content-Type-Options: nosniff\r\nServer-Timing: streamlab-relay;desc={SUBPROTOCOL}\r\nConnection: close\r\n\r\n",
+        head.status,
+        head.content_type,
         body.len()
     );
     let _ = stream.write_all(head.as_bytes()).await;

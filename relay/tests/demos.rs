@@ -103,8 +103,12 @@ async fn big_demo_sends_a_line_longer_than_64_kib() {
 }
 
 async fn http_get(relay: &Relay, path: &str) -> (u16, String, Vec<u8>) {
+    http_get_with(relay, path, "").await
+}
+
+async fn http_get_with(relay: &Relay, path: &str, headers: &str) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(relay.addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n").as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).await.unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
@@ -154,6 +158,35 @@ async fn static_files_come_from_the_folder_only() {
     for outside in ["/../Cargo.toml", "/pkg/../../x", "/%2e%2e/x", "/missing.html"] {
         assert_eq!(http_get(&relay, outside).await.0, 404, "{outside}");
     }
+    relay.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn precompressed_files_go_to_clients_that_accept_gzip() {
+    let dir = std::env::temp_dir().join(format!("streamlab-gzip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("big.wasm"), b"\0asm plain").unwrap();
+    std::fs::write(dir.join("big.wasm.gz"), b"gzipped bytes").unwrap();
+    std::fs::write(dir.join("only.js"), b"plain").unwrap();
+    let mut config = allowing(&[]);
+    config.static_dir = Some(dir.clone());
+    let relay = Relay::start(config).await;
+    let (status, head, body) = http_get_with(&relay, "/big.wasm", "Accept-Encoding: gzip, br\r\n").await;
+    assert_eq!((status, body.as_slice()), (200, &b"gzipped bytes"[..]));
+    assert!(head.contains("Content-Type: application/wasm\r\n"), "{head}");
+    assert!(head.contains("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"), "{head}");
+    // Not accepted (or refused with q=0): the file itself, with no encoding.
+    for accept in ["", "Accept-Encoding: br\r\n", "Accept-Encoding: gzip;q=0\r\n"] {
+        let (_, head, body) = http_get_with(&relay, "/big.wasm", accept).await;
+        assert_eq!(body, b"\0asm plain", "{accept:?}");
+        assert!(!head.contains("Content-Encoding"), "{head}");
+    }
+    // No .gz beside it: the file.
+    let (_, head, body) = http_get_with(&relay, "/only.js", "Accept-Encoding: gzip\r\n").await;
+    assert_eq!((body.as_slice(), head.contains("Content-Encoding")), (&b"plain"[..], false));
+    // The .gz itself is a file like another; a .gz of something outside is never reached.
+    assert_eq!(http_get(&relay, "/big.wasm.gz").await.2, b"gzipped bytes");
     relay.stop().await;
     std::fs::remove_dir_all(dir).ok();
 }

@@ -76,15 +76,39 @@ fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
     signal.dyn_into::<AbortSignal>().map(Some).map_err(|_| type_error("signal must be an AbortSignal"))
 }
 
-/// Runs `call` as a Promise that `options.signal` and `waitFor` can cancel.
+/// Whether `options.eager` is true.
+fn eager_of(options: &JsValue) -> bool {
+    options.is_object() && Reflect::get(options, &"eager".into()).is_ok_and(|v| v.is_truthy())
+}
+
+/// Runs `call` as a Promise that `options.signal` and `waitFor` can cancel. With
+/// `{eager: true}` the call is run once at once: when the buffer decides it then, its value is
+/// returned (or its error thrown) without a Promise — CPython's reads return without suspending
+/// then — and only a call that must wait becomes the Promise, still waiting where it stopped.
 ///
 /// # Errors
-/// A bad `options` object (before the call starts).
-pub fn cancellable<F>(options: &JsValue, call: F) -> Result<Promise, JsValue>
+/// A bad `options` object (before the call starts); an eager call's own error.
+pub fn cancellable<F>(options: &JsValue, call: F) -> Result<JsValue, JsValue>
 where
     F: Future<Output = Result<JsValue, JsValue>> + 'static,
 {
     let signal = signal_of(options)?;
+    if eager_of(options) && !signal.as_ref().is_some_and(AbortSignal::aborted) {
+        let mut call = Box::pin(call);
+        let mut cx = std::task::Context::from_waker(Waker::noop());
+        return match call.as_mut().poll(&mut cx) {
+            Poll::Ready(outcome) => outcome,
+            Poll::Pending => Ok(promise_of(signal, call).into()),
+        };
+    }
+    Ok(promise_of(signal, call).into())
+}
+
+/// The Promise of a call, registered for `waitFor`.
+fn promise_of<F>(signal: Option<AbortSignal>, call: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
     let id = NEXT_ID.with(|n| n.replace(n.get().wrapping_add(1).max(1)));
     let abort = Rc::new(Abort::default());
     CALLS.with(|c| c.borrow_mut().insert(id, Rc::clone(&abort)));
@@ -105,7 +129,7 @@ where
         outcome
     });
     let _ = Reflect::set(&promise, &CALL_ID.into(), &f64::from(id).into());
-    Ok(promise)
+    promise
 }
 
 /// The `abort` listener on a signal, removed when the call settles.

@@ -136,6 +136,13 @@ export type StreamEvent = { t: number } & (
 /** Options of every awaitable method: aborting `signal` cancels the call (`CancelledError`). */
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * Run the call at once: when the buffer already decides it, its result is returned (or its
+   * error thrown) without a Promise, as CPython's reads return without suspending; only a call
+   * that must wait gives a Promise. `await` works on both. (The Python module reads this way:
+   * one synchronous call per read.)
+   */
+  eager?: boolean;
 }
 /** `openConnection`'s options; any other key is CPython's `TypeError` (unexpected keyword). */
 export interface OpenOptions {
@@ -351,7 +358,7 @@ impl StreamReader {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] n: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
-    ) -> Result<js_sys::Promise, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let r = self.0.clone();
         match args::read_size(&n) {
             Ok(n) => cancellable(&options, async move { bytes_result(r.read(n).await) }),
@@ -366,7 +373,7 @@ impl StreamReader {
                 Err(type_error(&message))
             }),
             // Raised when awaited, as from CPython's coroutine.
-            Err(Err(e)) => Ok(js_sys::Promise::reject(&e)),
+            Err(Err(e)) => Ok(js_sys::Promise::reject(&e).into()),
         }
     }
 
@@ -375,7 +382,7 @@ impl StreamReader {
     pub fn readline(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
-    ) -> Result<js_sys::Promise, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let r = self.0.clone();
         cancellable(&options, async move { bytes_result(r.readline().await) })
     }
@@ -386,11 +393,11 @@ impl StreamReader {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
-    ) -> Result<js_sys::Promise, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         // A bad n is raised when awaited, as from CPython's coroutine.
         let n = match args::exact_size(&n) {
             Ok(n) => n,
-            Err(e) => return Ok(js_sys::Promise::reject(&e)),
+            Err(e) => return Ok(js_sys::Promise::reject(&e).into()),
         };
         let r = self.0.clone();
         cancellable(&options, async move { bytes_result(r.readexactly(n).await) })
@@ -404,7 +411,7 @@ impl StreamReader {
         #[wasm_bindgen(unchecked_optional_param_type = "BytesLike | readonly BytesLike[]")]
         separator: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
-    ) -> Result<js_sys::Promise, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let r = self.0.clone();
         match args::separators(&separator) {
             Ok(seps) => cancellable(&options, async move { bytes_result(r.readuntil(seps).await) }),
@@ -421,7 +428,7 @@ impl StreamReader {
                     r.wait_for_data("readuntil").await.map_err(|e| to_js_error(&e))?;
                 }
             }),
-            Err(Err(e)) => Ok(js_sys::Promise::reject(&e)),
+            Err(Err(e)) => Ok(js_sys::Promise::reject(&e).into()),
         }
     }
 
@@ -533,7 +540,7 @@ impl StreamWriter {
     pub fn drain(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
-    ) -> Result<js_sys::Promise, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let w = self.0.clone();
         cancellable(&options, async move {
             w.drain().await.map(|()| JsValue::UNDEFINED).map_err(|e| to_js_error(&e))
@@ -568,7 +575,7 @@ impl StreamWriter {
     pub fn wait_closed(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
-    ) -> Result<js_sys::Promise, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let w = self.0.clone();
         cancellable(&options, async move {
             w.wait_closed().await.map(|()| JsValue::UNDEFINED).map_err(|e| to_js_error(&e))

@@ -186,7 +186,7 @@ async fn run_scenario(sc: &Value) -> Vec<String> {
         let line = format!("{server}\n");
         let sent = run.writer.write(Uint8Array::from(line.as_bytes()).into());
         let drained = match run.writer.drain(JsValue::UNDEFINED) {
-            Ok(p) => JsFuture::from(p).await.map(drop),
+            Ok(p) => JsFuture::from(p.unchecked_into::<Promise>()).await.map(drop),
             Err(e) => Err(e),
         };
         if let Err(e) = sent.and(drained) {
@@ -206,7 +206,7 @@ async fn run_scenario(sc: &Value) -> Vec<String> {
     run.pending.borrow_mut().take();
     run.writer.close();
     if let Ok(p) = run.writer.wait_closed(JsValue::UNDEFINED) {
-        let _ = timeout(Duration::from_secs(2), JsFuture::from(p)).await;
+        let _ = timeout(Duration::from_secs(2), JsFuture::from(p.unchecked_into::<Promise>())).await;
     }
     out
 }
@@ -239,6 +239,11 @@ fn js_bytes(spec: &Value) -> JsValue {
 
 /// Starts an awaitable step's call with these options (`{signal}` or none).
 fn call(run: &Run, step: &Value, options: JsValue) -> Result<Promise, JsValue> {
+    // Without `eager`, every method gives a Promise.
+    call_any(run, step, options).map(JsCast::unchecked_into)
+}
+
+fn call_any(run: &Run, step: &Value, options: JsValue) -> Result<JsValue, JsValue> {
     match step["op"].as_str().unwrap_or_default() {
         "read" => run.reader.read(step["n"].as_f64().map_or(JsValue::UNDEFINED, JsValue::from), options),
         "readline" => run.reader.readline(options),

@@ -22,8 +22,9 @@ fn prop(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &key.into()).unwrap()
 }
 
-async fn settle(p: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(p).await
+/// The outcome of a method's Promise.
+async fn settle(p: JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(p.dyn_into::<Promise>().expect("a Promise")).await
 }
 
 async fn demo(host: &str, port: u16) -> (StreamReader, StreamWriter) {
@@ -129,9 +130,11 @@ async fn bad_arguments_are_cpythons_type_errors() {
         &settle(until(&reader)).await.unwrap_err(),
         "argument should be integer or bytes-like object, not 'str'",
     );
-    let err = settle(reader.readuntil("".into(), JsValue::UNDEFINED).unwrap_or_else(|e| Promise::reject(&e)))
-        .await
-        .unwrap_err();
+    let err = settle(
+        reader.readuntil("".into(), JsValue::UNDEFINED).unwrap_or_else(|e| Promise::reject(&e).into()),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(prop(&err, "message"), "Separator should be at least one-byte string");
     assert_eq!(
         text(&settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap()),
@@ -419,10 +422,12 @@ async fn wait_for_times_out_like_asyncio_and_the_next_read_works() {
     let (reader, writer) = demo("echo.demo", 7).await;
     writer.write(bytes(b"par")).unwrap();
     let started = streamlab::runtime::Instant::now();
-    let err =
-        streamlab::js::wait_for(reader.readexactly(JsValue::from(5.0), JsValue::UNDEFINED).unwrap(), 0.1)
-            .await
-            .unwrap_err();
+    let err = streamlab::js::wait_for(
+        reader.readexactly(JsValue::from(5.0), JsValue::UNDEFINED).unwrap().unchecked_into(),
+        0.1,
+    )
+    .await
+    .unwrap_err();
     assert!(started.elapsed() >= std::time::Duration::from_millis(100));
     assert_eq!(
         (prop(&err, "name"), prop(&err, "pythonRepr")),
@@ -434,13 +439,64 @@ async fn wait_for_times_out_like_asyncio_and_the_next_read_works() {
         "readexactly's bytes stay buffered"
     );
     writer.write(bytes(b"tial")).unwrap();
-    let got =
-        streamlab::js::wait_for(reader.readexactly(JsValue::from(5.0), JsValue::UNDEFINED).unwrap(), 1.0)
-            .await
-            .unwrap();
+    let got = streamlab::js::wait_for(
+        reader.readexactly(JsValue::from(5.0), JsValue::UNDEFINED).unwrap().unchecked_into(),
+        1.0,
+    )
+    .await
+    .unwrap();
     assert_eq!(text(&got), "parti", "no RuntimeError: the cancelled read left the waiter slot free");
     let bad = Object::new();
     Reflect::set(&bad, &"signal".into(), &"nope".into()).unwrap();
     let err = reader.readline(bad.into()).unwrap_err();
     assert_eq!(prop(&err, "name"), "TypeError");
+}
+
+#[wasm_bindgen_test]
+async fn an_eager_call_the_buffer_decides_returns_without_a_promise() {
+    let eager = Object::new();
+    Reflect::set(&eager, &"eager".into(), &true.into()).unwrap();
+    let eager: JsValue = eager.into();
+    let reader = StreamReader::new(Some(8.0)).unwrap();
+    let (events, push) = recorder();
+    let _unsubscribe = reader.on_event(push);
+    reader.feed_data(bytes(b"one\ntw")).unwrap();
+    // Decided by the buffer: the bytes themselves, at once.
+    let line = reader.readline(eager.clone()).unwrap();
+    assert_eq!(text(&line), "one\n");
+    // It must wait: a Promise, still waiting where it stopped (scan offset kept) …
+    let pending = reader.readline(eager.clone()).unwrap();
+    assert!(pending.is_instance_of::<Promise>());
+    assert_eq!(prop(&prop(&reader.snapshot(None, None), "waiting"), "method"), "readline");
+    reader.feed_data(bytes(b"o\n")).unwrap();
+    assert_eq!(text(&settle(pending).await.unwrap()), "two\n");
+    // An error the buffer decides is thrown at once, with its attributes.
+    reader.feed_data(bytes(b"abc")).unwrap();
+    reader.feed_eof();
+    let err = reader.readexactly(JsValue::from(5.0), eager.clone()).unwrap_err();
+    assert_eq!(prop(&err, "name"), "IncompleteReadError");
+    assert_eq!(text(&prop(&err, "partial")), "abc");
+    // Observers see the same calls as without `eager`.
+    assert_eq!(
+        types(&events),
+        [
+            "chunk",
+            "callStarted",
+            "callFinished",
+            "callStarted",
+            "callWaiting",
+            "chunk",
+            "callFinished",
+            "chunk",
+            "eof",
+            "callStarted",
+            "callFinished"
+        ]
+    );
+    // An aborted signal still cancels before the call runs, eager or not.
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    Reflect::set(&eager, &"signal".into(), &controller.signal()).unwrap();
+    let err = settle(reader.read(JsValue::UNDEFINED, eager).unwrap()).await.unwrap_err();
+    assert_eq!(prop(&err, "name"), "CancelledError");
 }
