@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -31,30 +31,45 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
-/// A cancellation request, and the task waiting for it.
+/// A cancellation request, the call it cancels, and the task waiting for it.
 #[derive(Default)]
 struct Abort {
     requested: Cell<bool>,
     waker: Cell<Option<Waker>>,
+    /// The call's future, dropped the moment cancellation is requested (unless it is being
+    /// polled right then: then at the task's next turn).
+    call: RefCell<Option<Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>>>,
 }
 
 impl Abort {
+    /// Cancels the call: its future is dropped now, as CPython's cancelled read has left the
+    /// reader by the time `CancelledError` reaches its caller (the waiter slot is free at once).
     fn request(&self) {
         self.requested.set(true);
+        let dropped = self.call.try_borrow_mut().map(|mut c| c.take());
+        drop(dropped);
         if let Some(w) = self.waker.take() {
             w.wake();
         }
     }
 
-    async fn requested(&self) {
-        std::future::poll_fn(|cx| match self.requested.get() {
-            true => Poll::Ready(()),
-            false => {
-                self.waker.set(Some(cx.waker().clone()));
-                Poll::Pending
+    /// Runs the call until it ends or is cancelled.
+    async fn run(&self) -> Result<JsValue, JsValue> {
+        std::future::poll_fn(|cx| {
+            let mut call = self.call.borrow_mut();
+            if self.requested.get() {
+                call.take();
+                return Poll::Ready(Err(to_js_error(&StreamError::Cancelled)));
             }
+            self.waker.set(Some(cx.waker().clone()));
+            let Some(fut) = call.as_mut() else {
+                return Poll::Ready(Err(to_js_error(&StreamError::Cancelled)));
+            };
+            let outcome = std::task::ready!(fut.as_mut().poll(cx));
+            call.take();
+            Poll::Ready(outcome)
         })
-        .await;
+        .await
     }
 }
 
@@ -104,32 +119,40 @@ where
     Ok(promise_of(signal, call).into())
 }
 
-/// The Promise of a call, registered for `waitFor`.
+/// The Promise of a call, registered for `waitFor` and [`cancel`].
 fn promise_of<F>(signal: Option<AbortSignal>, call: F) -> Promise
 where
     F: Future<Output = Result<JsValue, JsValue>> + 'static,
 {
     let id = NEXT_ID.with(|n| n.replace(n.get().wrapping_add(1).max(1)));
     let abort = Rc::new(Abort::default());
+    // Aborted before it started (a signal already aborted): the call never runs.
+    match signal.as_ref().is_some_and(AbortSignal::aborted) {
+        true => abort.requested.set(true),
+        false => *abort.call.borrow_mut() = Some(Box::pin(call)),
+    }
+    let listener = signal.as_ref().map(|signal| Listener::new(signal, &abort));
     CALLS.with(|c| c.borrow_mut().insert(id, Rc::clone(&abort)));
     let promise = future_to_promise(async move {
-        let listener = signal.as_ref().map(|signal| Listener::new(signal, &abort));
-        // Aborted before it started (a signal already aborted, or waitFor(…, 0)): the call
-        // never runs.
-        let outcome = match signal.as_ref().is_some_and(AbortSignal::aborted) || abort.requested.get() {
-            true => Err(to_js_error(&StreamError::Cancelled)),
-            false => match futures::future::select(pin!(call), pin!(abort.requested())).await {
-                futures::future::Either::Left((outcome, _)) => outcome,
-                // Dropping the call's future cancels it, as task.cancel() does in CPython.
-                futures::future::Either::Right(_) => Err(to_js_error(&StreamError::Cancelled)),
-            },
-        };
+        let outcome = abort.run().await;
         drop(listener);
         CALLS.with(|c| c.borrow_mut().remove(&id));
         outcome
     });
     let _ = Reflect::set(&promise, &CALL_ID.into(), &f64::from(id).into());
     promise
+}
+
+/// `cancel(promise)`: `task.cancel()` for a streamlab call's Promise — the call is cancelled
+/// now (its bytes stay buffered, the reader is free for the next call at once) and the Promise
+/// rejects with `CancelledError`. Returns whether there was a waiting call to cancel.
+pub fn cancel(promise: &Promise) -> bool {
+    let id = Reflect::get(promise, &CALL_ID.into()).ok().and_then(|v| v.as_f64()).map(|v| v as u32);
+    let abort = id.and_then(|id| CALLS.with(|c| c.borrow().get(&id).cloned()));
+    abort.is_some_and(|a| {
+        a.request();
+        true
+    })
 }
 
 /// The `abort` listener on a signal, removed when the call settles.

@@ -216,6 +216,14 @@ pub fn wait_for(promise: js_sys::Promise, seconds: f64) -> js_sys::Promise {
     cancel::wait_for(promise, seconds)
 }
 
+/// `cancel(promise)`: `task.cancel()` for the Promise of a waiting call — cancelled now (its
+/// bytes stay buffered, the reader free for the next call at once), the Promise rejects with
+/// `CancelledError`. `false` when it was not a waiting streamlab call.
+#[wasm_bindgen(js_name = cancel)]
+pub fn cancel_call(promise: &js_sys::Promise) -> bool {
+    cancel::cancel(promise)
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const WAIT_FOR_TS: &str = r#"
 /**

@@ -500,3 +500,19 @@ async fn an_eager_call_the_buffer_decides_returns_without_a_promise() {
     let err = settle(reader.read(JsValue::UNDEFINED, eager).unwrap()).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "CancelledError");
 }
+
+#[wasm_bindgen_test]
+async fn cancel_frees_the_reader_at_once_and_keeps_the_bytes() {
+    // asyncio: once CancelledError reaches the caller, the read is gone and its bytes stay.
+    let reader = StreamReader::new(None).unwrap();
+    reader.feed_data(bytes(b"no newline yet")).unwrap();
+    let waiting: Promise = reader.readline(JsValue::UNDEFINED).unwrap().unchecked_into();
+    streamlab::runtime::sleep(std::time::Duration::ZERO).await; // the call is waiting
+    assert!(streamlab::js::cancel_call(&waiting));
+    // No turn of the loop in between: the next read may start now.
+    let next: Promise = reader.read(JsValue::from(2.0), JsValue::UNDEFINED).unwrap().unchecked_into();
+    assert_eq!(prop(&settle(waiting.into()).await.unwrap_err(), "name"), "CancelledError");
+    assert_eq!(text(&settle(next.clone().into()).await.unwrap()), "no");
+    assert!(!streamlab::js::cancel_call(&next), "a settled call is not waiting");
+    assert_eq!(text(&reader.buffered()), " newline yet");
+}
