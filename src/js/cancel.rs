@@ -31,6 +31,9 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
+/// A call's future, as its Promise's task runs it.
+type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
 /// A cancellation request, the call it cancels, and the task waiting for it.
 #[derive(Default)]
 struct Abort {
@@ -38,7 +41,7 @@ struct Abort {
     waker: Cell<Option<Waker>>,
     /// The call's future, dropped the moment cancellation is requested (unless it is being
     /// polled right then: then at the task's next turn).
-    call: RefCell<Option<Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>>>,
+    call: RefCell<Option<CallFuture>>,
 }
 
 impl Abort {
