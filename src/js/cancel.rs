@@ -102,7 +102,8 @@ fn eager_of(options: &JsValue) -> bool {
 /// Runs `call` as a Promise that `options.signal` and `waitFor` can cancel. With
 /// `{eager: true}` the call is run once at once: when the buffer decides it then, its value is
 /// returned (or its error thrown) without a Promise — CPython's reads return without suspending
-/// then — and only a call that must wait becomes the Promise, still waiting where it stopped.
+/// then — and only a call that must wait becomes a [`PendingCall`], still waiting where it
+/// stopped.
 ///
 /// # Errors
 /// A bad `options` object (before the call starts); an eager call's own error.
@@ -116,7 +117,10 @@ where
         let mut cx = std::task::Context::from_waker(Waker::noop());
         return match call.as_mut().poll(&mut cx) {
             Poll::Ready(outcome) => outcome,
-            Poll::Pending => Ok(promise_of(signal, call).into()),
+            Poll::Pending => {
+                let promise = promise_of(signal, call);
+                Ok(PendingCall { promise }.into())
+            }
         };
     }
     Ok(promise_of(signal, call).into())
@@ -144,6 +148,28 @@ where
     });
     let _ = Reflect::set(&promise, &CALL_ID.into(), &f64::from(id).into());
     promise
+}
+
+/// An eager call that must wait (`{eager: true}`): its `promise`, and `cancel()`. (Not a
+/// thenable: bindings such as Pyodide turn thenables into their own futures, and lose the call.)
+#[wasm_bindgen::prelude::wasm_bindgen]
+#[derive(Debug)]
+pub struct PendingCall {
+    promise: Promise,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+impl PendingCall {
+    /// The call's outcome.
+    #[wasm_bindgen(getter)]
+    pub fn promise(&self) -> Promise {
+        self.promise.clone()
+    }
+
+    /// `task.cancel()`: as [`cancel`] on its promise.
+    pub fn cancel(&self) -> bool {
+        cancel(&self.promise)
+    }
 }
 
 /// `cancel(promise)`: `task.cancel()` for a streamlab call's Promise — the call is cancelled

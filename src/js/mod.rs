@@ -24,6 +24,7 @@ use wasm_bindgen::prelude::*;
 use crate::transport::ExtraInfo;
 
 use args::Deferred;
+pub use cancel::PendingCall;
 pub use errors::to_js_error;
 use errors::{bytes_arg, type_error};
 
@@ -137,10 +138,11 @@ export type StreamEvent = { t: number } & (
 export interface CallOptions {
   signal?: AbortSignal;
   /**
-   * Run the call at once: when the buffer already decides it, its result is returned (or its
-   * error thrown) without a Promise, as CPython's reads return without suspending; only a call
-   * that must wait gives a Promise. `await` works on both. (The Python module reads this way:
-   * one synchronous call per read.)
+   * For bindings (the Python module reads this way: one synchronous call per read). The call
+   * runs at once: when the buffer already decides it, its result is returned (or its error
+   * thrown) without a Promise, as CPython's reads return without suspending; a call that must
+   * wait returns a `PendingCall` (`.promise`, `.cancel()`). The method's declared return type
+   * does not say so: cast it.
    */
   eager?: boolean;
 }

@@ -1,0 +1,211 @@
+// The Python panel: a console that behaves as `python -m asyncio` does (banner, >>> and ...
+// prompts, top-level await, repr results, tracebacks, history kept across reloads, Tab
+// indents, Ctrl-C and Stop cancel the running statement) and a script editor that runs a whole
+// program as `python script.py` would. Python loads on first use; the buttons never wait for it.
+
+import { python, canBlock } from "./python.js";
+
+const $ = (sel) => document.querySelector(sel);
+const HISTORY_KEY = "streamlab.python.history";
+const HISTORY_MAX = 200;
+
+/** The panel, wired to `openConnection(host, port, options)` (the page's Session). */
+export function initPython({ openConnection, scripts }) {
+  // scripts: [{id, title}], each with www/py/examples/ID.py
+  const out = $("#py-out");
+  const input = $("#py-in");
+  const prompt = $("#py-prompt");
+  const status = $("#py-status");
+  const scriptOut = $("#py-script-out");
+  let sink = out; // where stdout and stderr go: the console, or the script's output
+  let runtime = null;
+  let more = false;
+  const queue = [];
+  let busy = false;
+  let history = [];
+  try {
+    history = JSON.parse(localStorage.getItem(HISTORY_KEY) ?? "[]").filter((h) => typeof h === "string");
+  } catch { /* storage off, or not ours: start empty */ }
+  let at = history.length; // the history entry shown (history.length: the line being typed)
+  let draft = "";
+
+  const write = (cls) => (text) => {
+    const last = sink.lastChild;
+    if (last?.className === cls) last.textContent += text;
+    else {
+      const span = document.createElement("span");
+      span.className = cls;
+      span.textContent = text;
+      sink.append(span);
+    }
+    sink.scrollTop = sink.scrollHeight;
+  };
+  const stdout = write("stdout");
+  const stderr = write("stderr");
+  const echo = write("echo");
+
+  function progress(text, fraction) {
+    status.hidden = !text;
+    status.querySelector("span").textContent = text;
+    status.querySelector("progress").value = fraction;
+  }
+
+  async function start() {
+    if (runtime) return runtime;
+    input.placeholder = "";
+    try {
+      runtime = await python({ openConnection, progress, out: (t) => stdout(t), err: (t) => stderr(t) });
+    } catch (e) {
+      progress("", 1);
+      stderr(`Python could not start: ${e.message ?? e}\n`);
+      throw e;
+    }
+    sink = out;
+    stdout(runtime.banner);
+    echo(">>> import asyncio\n");
+    if (!canBlock) {
+      stderr("This browser lacks JavaScript Promise Integration: asyncio.run() cannot block here. " +
+        "Use top-level await in the console (await main()).\n");
+    }
+    document.documentElement.dataset.python = "ready";
+    return runtime;
+  }
+
+  function setPrompt() {
+    prompt.textContent = more ? "..." : ">>>";
+  }
+
+  async function drainQueue() {
+    if (busy) return;
+    busy = true;
+    document.documentElement.dataset.pythonBusy = "1";
+    try {
+      const rt = await start();
+      while (queue.length) {
+        const line = queue.shift();
+        echo(`${more ? "..." : ">>>"} ${line}\n`);
+        more = await rt.console.push(line);
+        setPrompt();
+      }
+    } catch { /* reported by start() */ } finally {
+      busy = false;
+      delete document.documentElement.dataset.pythonBusy;
+    }
+  }
+
+  function submit(text) {
+    for (const line of text.split("\n")) {
+      queue.push(line);
+      if (line.trim()) {
+        if (history.at(-1) !== line) history.push(line);
+        if (history.length > HISTORY_MAX) history.splice(0, history.length - HISTORY_MAX);
+      }
+    }
+    try {
+      localStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+    } catch { /* storage off */ }
+    at = history.length;
+    draft = "";
+    drainQueue();
+  }
+
+  function interrupt() {
+    if (!runtime) return;
+    queue.length = 0;
+    const wasRunning = runtime.console.interrupt();
+    if (!wasRunning) {
+      more = false;
+      setPrompt();
+      input.value = "";
+    }
+  }
+
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      const text = input.value;
+      input.value = "";
+      submit(text);
+    } else if (e.key === "Tab" && !e.shiftKey) {
+      e.preventDefault();
+      input.setRangeText("    ", input.selectionStart, input.selectionEnd, "end");
+    } else if (e.key === "c" && e.ctrlKey && input.selectionStart === input.selectionEnd) {
+      e.preventDefault();
+      interrupt();
+    } else if (e.key === "ArrowUp" && !input.value.slice(0, input.selectionStart).includes("\n")) {
+      if (at === 0) return;
+      e.preventDefault();
+      if (at === history.length) draft = input.value;
+      input.value = history[--at];
+    } else if (e.key === "ArrowDown" && !input.value.slice(input.selectionEnd).includes("\n")) {
+      if (at >= history.length) return;
+      e.preventDefault();
+      at++;
+      input.value = at === history.length ? draft : history[at];
+    }
+  });
+  input.addEventListener("focus", () => {
+    if (!runtime) start().catch(() => {});
+  }, { once: true });
+  $("#py-stop").addEventListener("click", interrupt);
+
+  // ---- the script editor ----
+  const source = $("#py-source");
+  const pick = $("#py-example");
+  pick.innerHTML = `<option value="">an example…</option>` +
+    scripts.map((s) => `<option value="${s.id}">${s.title}</option>`).join("");
+  pick.addEventListener("change", async () => {
+    const s = scripts.find((x) => x.id === pick.value);
+    if (s) source.value = await scriptOf(s);
+  });
+  source.addEventListener("keydown", (e) => {
+    if (e.key === "Tab" && !e.shiftKey) {
+      e.preventDefault();
+      source.setRangeText("    ", source.selectionStart, source.selectionEnd, "end");
+    }
+  });
+  $("#py-run").addEventListener("click", () => runScript(source.value));
+
+  async function runScript(text) {
+    const rt = await start();
+    scriptOut.replaceChildren();
+    sink = scriptOut;
+    $("#py-run").disabled = true;
+    document.documentElement.dataset.scriptRunning = "1";
+    try {
+      const status = await (canBlock ? rt.runScript.callPromising(text) : rt.runScript(text));
+      return { status, stdout: textOf(scriptOut, "stdout"), stderr: textOf(scriptOut, "stderr") };
+    } finally {
+      sink = out;
+      $("#py-run").disabled = false;
+      delete document.documentElement.dataset.scriptRunning;
+    }
+  }
+
+  // ---- tabs: console | script ----
+  const tabs = [...document.querySelectorAll("#python [role=tab]")];
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => {
+      for (const t of tabs) {
+        t.setAttribute("aria-selected", String(t === tab));
+        $(`#${t.getAttribute("aria-controls")}`).hidden = t !== tab;
+      }
+    });
+  }
+
+  return { start, submit, interrupt, runScript, showScript: (text) => {
+    source.value = text;
+    tabs.find((t) => t.id === "py-tab-script")?.click();
+  } };
+}
+
+/** An example's script (www/py/examples/ID.py). */
+export async function scriptOf(example) {
+  const res = await fetch(new URL(`../py/examples/${example.id}.py`, import.meta.url));
+  if (!res.ok) throw new Error(`${example.id}.py: ${res.status}`);
+  return res.text();
+}
+
+function textOf(el, cls) {
+  return [...el.querySelectorAll(`.${cls}`)].map((s) => s.textContent).join("");
+}

@@ -1,0 +1,308 @@
+"""asyncio's buffered streams in a browser, exact to CPython 3.13: streamlab's reader and
+writer (Rust, compiled to WebAssembly) behind asyncio's own API, for Pyodide.
+
+Pyodide's ``asyncio.open_connection`` raises NotImplementedError: a page cannot open TCP.
+This module's can — to the in-page demo servers (``*.demo``) with no relay, or through a
+streamlab relay to real TCP servers::
+
+    import asyncio, streamlab
+    streamlab.install()           # asyncio.open_connection & co. are now streamlab's
+    reader, writer = await asyncio.open_connection('example.demo', 80)
+    writer.write(b'GET / HTTP/1.0\\r\\n\\r\\n')
+    print(await reader.readline())    # b'HTTP/1.0 200 OK\\r\\n'
+
+It holds no stream logic of its own: every call is one call into the JavaScript API (its
+module registered as ``_streamlab_js``), and a read the buffer already decides returns
+without awaiting anything, as CPython's does. Exceptions are Python's own, with CPython's
+attributes and messages.
+
+Differences from CPython (a browser's, documented in streamlab's docs/asyncio-streams.md §9):
+tracebacks show this module's frames where CPython shows asyncio/streams.py; in-page hosts
+have no socket (``peername`` is the demo's name and port).
+"""
+
+import asyncio
+import socket
+
+from pyodide.ffi import JsBuffer, JsException, to_js
+
+import _streamlab_js as _js
+
+__all__ = ["open_connection", "StreamReader", "StreamWriter", "install", "uninstall", "RELAY"]
+
+#: The relay every ``open_connection`` uses unless given ``relay=``: ``None`` (the in-page
+#: demo servers) or a ``ws://``/``wss://`` URL of a streamlab relay.
+RELAY = None
+
+_OPTIONS_CONVERTER = None
+
+
+def _js_object(d):
+    """A plain JavaScript object from a dict."""
+    import js
+
+    return to_js(d, dict_converter=js.Object.fromEntries)
+
+
+_EAGER = None
+
+
+def _eager():
+    global _EAGER
+    if _EAGER is None:
+        _EAGER = _js_object({"eager": True})
+    return _EAGER
+
+
+_OS_ERRORS = {
+    "ConnectionResetError": ConnectionResetError,
+    "ConnectionRefusedError": ConnectionRefusedError,
+    "ConnectionAbortedError": ConnectionAbortedError,
+    "BrokenPipeError": BrokenPipeError,
+    "PermissionError": PermissionError,
+    "TimeoutError": TimeoutError,
+    "OSError": OSError,
+    "gaierror": socket.gaierror,
+}
+_ERRORS = {
+    "ValueError": ValueError,
+    "TypeError": TypeError,
+    "RuntimeError": RuntimeError,
+    "AttributeError": AttributeError,
+    "SyntaxError": SyntaxError,
+}
+
+
+def _python_error(err, reader=None):
+    """The Python exception a JavaScript error from streamlab stands for."""
+    js_error = getattr(err, "js_error", err)
+    name = js_error.name
+    message = js_error.message
+    if reader is not None and reader._exception is not None:
+        stored = reader._exception
+        if type(stored).__name__ == name:
+            return stored  # set_exception's own object, as CPython raises it
+    if name == "IncompleteReadError":
+        expected = js_error.expected
+        return asyncio.IncompleteReadError(
+            js_error.partial.to_bytes(), None if expected is None else int(expected)
+        )
+    if name == "LimitOverrunError":
+        return asyncio.LimitOverrunError(message, int(js_error.consumed))
+    if name == "CancelledError":
+        return asyncio.CancelledError()
+    if name in _OS_ERRORS:
+        cls = _OS_ERRORS[name]
+        errno = getattr(js_error, "errno", None)
+        if errno is not None:
+            return cls(int(errno), js_error.strerror)
+        return cls(message) if message else cls()
+    cls = _ERRORS.get(name)
+    if cls is None:
+        return RuntimeError(f"{name}: {message}")
+    return cls(message) if message else cls()
+
+
+def _message_of(exc):
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc.strerror
+    return str(exc)
+
+
+def _is_pending(call):
+    """Whether an eager call must wait (a ``PendingCall``, not its result)."""
+    return call is not None and not isinstance(call, JsBuffer)
+
+
+async def _settle(call, reader=None):
+    """The outcome of an eager call: its value at once, or, when it must wait, its promise's."""
+    if not _is_pending(call):
+        return call
+    try:
+        return await call.promise
+    except asyncio.CancelledError:
+        # task.cancel(): the call is dropped now; the bytes it had not taken stay buffered.
+        call.cancel()
+        raise
+    except JsException as e:
+        raise _python_error(e, reader) from None
+
+
+def _bytes(value):
+    return value.to_bytes()
+
+
+class StreamReader:
+    """asyncio.StreamReader, streamlab's: ``StreamReader(limit=65536)`` makes a bare reader
+    to feed by hand (``feed_data``, ``feed_eof``, ``set_exception``)."""
+
+    def __init__(self, limit=2**16, loop=None, *, _js_reader=None):
+        if _js_reader is None:
+            try:
+                _js_reader = _js.StreamReader.new(limit)
+            except JsException as e:
+                raise _python_error(e) from None
+        self._r = _js_reader
+        self._exception = None
+
+    def __repr__(self):
+        return self._r.toString()
+
+    def _call(self, method, *args):
+        try:
+            return getattr(self._r, method)(*args, _eager())
+        except JsException as e:
+            raise _python_error(e, self) from None
+
+    async def read(self, n=-1):
+        return _bytes(await _settle(self._call("read", n), self))
+
+    async def readline(self):
+        call = self._call("readline")
+        if isinstance(call, JsBuffer):
+            return call.to_bytes()  # the common case, kept short: decided by the buffer
+        return _bytes(await _settle(call, self))
+
+    async def readexactly(self, n):
+        return _bytes(await _settle(self._call("readexactly", n), self))
+
+    async def readuntil(self, separator=b"\n"):
+        return _bytes(await _settle(self._call("readuntil", to_js(separator)), self))
+
+    def at_eof(self):
+        return self._r.atEof()
+
+    def exception(self):
+        if self._exception is not None:
+            return self._exception
+        exc = self._r.exception()
+        return None if exc is None else _python_error(exc)
+
+    def feed_data(self, data):
+        try:
+            self._r.feedData(to_js(data))
+        except JsException as e:
+            raise _python_error(e) from None
+
+    def feed_eof(self):
+        self._r.feedEof()
+
+    def set_exception(self, exc):
+        self._exception = exc
+        errno = exc.errno if isinstance(exc, OSError) else None
+        self._r.setException(type(exc).__name__, _message_of(exc), errno)
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        line = await self.readline()
+        if line == b"":
+            raise StopAsyncIteration
+        return line
+
+
+class StreamWriter:
+    """asyncio.StreamWriter, streamlab's (made by ``open_connection``)."""
+
+    def __init__(self, js_writer, reader):
+        self._w = js_writer
+        self._reader = reader
+
+    def __repr__(self):
+        return self._w.toString()
+
+    def _call(self, method, *args):
+        try:
+            return getattr(self._w, method)(*args)
+        except JsException as e:
+            raise _python_error(e, self._reader) from None
+
+    @property
+    def transport(self):
+        return self
+
+    def write(self, data):
+        self._call("write", to_js(data))
+
+    def writelines(self, data):
+        self._call("writelines", to_js(list(data)))
+
+    def write_eof(self):
+        self._call("writeEof")
+
+    def can_write_eof(self):
+        return self._w.canWriteEof()
+
+    def close(self):
+        self._w.close()
+
+    def is_closing(self):
+        return self._w.isClosing()
+
+    async def drain(self):
+        await _settle(self._call("drain", _eager()), self._reader)
+
+    async def wait_closed(self):
+        await _settle(self._call("waitClosed", _eager()), self._reader)
+
+    def get_extra_info(self, name, default=None):
+        value = self._w.getExtraInfo(name, None)
+        if value is None:
+            return default
+        if name in ("peername", "sockname"):
+            host, port = value
+            return (host, int(port))
+        return value.to_py() if hasattr(value, "to_py") else value
+
+    def get_write_buffer_size(self):
+        return int(self._w.snapshot().writeBufferSize)
+
+    def get_write_buffer_limits(self):
+        low, high = self._w.snapshot().writeBufferLimits
+        return (int(low), int(high))
+
+    async def start_tls(self, *args, **kwargs):
+        raise NotImplementedError("start_tls() is not available in a browser: open the connection with ssl=True")
+
+
+async def open_connection(host=None, port=None, *, limit=2**16, ssl=None, server_hostname=None, relay=None, **kwds):
+    """``asyncio.open_connection``, streamlab's: ``*.demo`` hosts in the page, or through
+    ``relay`` (default ``streamlab.RELAY``) to real TCP. Returns ``(reader, writer)``."""
+    if kwds:
+        name = next(iter(kwds))
+        raise TypeError(f"open_connection() got an unexpected keyword argument '{name}'")
+    options = {"limit": limit}
+    relay = RELAY if relay is None else relay
+    if relay is not None:
+        options["relay"] = relay
+    if ssl:
+        options["ssl"] = True
+    if server_hostname is not None:
+        options["serverHostname"] = server_hostname
+    try:
+        connection = await _js.openConnection(host, port, _js_object(options))
+    except JsException as e:
+        raise _python_error(e) from None
+    reader = StreamReader(_js_reader=connection.reader)
+    return reader, StreamWriter(connection.writer, reader)
+
+
+_SAVED = {}
+
+
+def install():
+    """Makes ``asyncio.open_connection``, ``asyncio.StreamReader`` and ``asyncio.StreamWriter``
+    streamlab's (``uninstall()`` puts Pyodide's back)."""
+    for name, ours in (("open_connection", open_connection), ("StreamReader", StreamReader), ("StreamWriter", StreamWriter)):
+        _SAVED.setdefault(name, getattr(asyncio, name))
+        setattr(asyncio, name, ours)
+        setattr(asyncio.streams, name, ours)
+
+
+def uninstall():
+    """Puts Pyodide's own ``asyncio.open_connection`` and stream classes back."""
+    for name, theirs in _SAVED.items():
+        setattr(asyncio, name, theirs)
+        setattr(asyncio.streams, name, theirs)
+    _SAVED.clear()
