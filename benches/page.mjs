@@ -25,7 +25,8 @@ function files(dir) {
   });
 }
 const gz = (paths) => paths.reduce((n, p) => n + gzipSync(readFileSync(p), { level: 9 }).length, 0);
-const all = files(dist);
+// The page itself: Pyodide (dist/pyodide/, loaded on first use of the console) is not.
+const all = files(dist).filter((p) => !p.startsWith(join(dist, 'pyodide')));
 const wasmGzip = gz(all.filter((p) => p.endsWith('.wasm')));
 const jsCssGzip = gz(all.filter((p) => /\.(js|css)$/.test(p)));
 

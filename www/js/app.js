@@ -6,6 +6,7 @@ import { ready, wasm } from "./wasm.js";
 import { Session } from "./session.js";
 import { METHODS, method } from "./methods.js";
 import { EXAMPLES, learn } from "./examples.js";
+import { initPython } from "./python-view.js";
 import "./buffer-view.js";
 import "./timeline-view.js";
 
@@ -140,7 +141,7 @@ function renderTabs() {
   tabs.innerHTML = session.connections.map((c) =>
     `<div class="tab${c === session.active ? " active" : ""}">` +
     `<button type="button" role="tab" aria-selected="${c === session.active}" data-id="${c.id}">` +
-    `<span class="dot ${c.state}" aria-hidden="true"></span>${esc(c.label)}${c.relay ? " · relay" : ""}</button>` +
+    `<span class="dot ${c.state}" aria-hidden="true"></span>${esc(c.label)}${c.relay ? " · relay" : ""}${c.via === "python" ? " · py" : ""}</button>` +
     `<button type="button" class="ghost close-tab" data-close="${c.id}" aria-label="Close ${esc(c.label)}">✕</button></div>`).join("");
   $("#no-connection").hidden = session.connections.length > 0;
 }
@@ -231,6 +232,7 @@ function watch(conn) {
 // ---- examples ----
 
 let example = null;
+let pythonPanel = null;
 
 function initExamples() {
   $("#example-list").innerHTML = EXAMPLES.map((x) =>
@@ -350,6 +352,19 @@ async function boot() {
   await initConnectBar();
   initMethods();
   initExamples();
+  pythonPanel = initPython({
+    // Python's open_connection opens a tab like the buttons do: one connection model.
+    openConnection: async (host, port, options) => {
+      const o = options ?? {};
+      const conn = await session.open({
+        host, port, limit: o.limit ?? 65536, relay: o.relay ?? null,
+        ssl: Boolean(o.ssl), serverHostname: o.serverHostname ?? null, via: "python",
+      });
+      if (!conn.handle) throw conn.error;
+      return conn.handle;
+    },
+    scripts: EXAMPLES.map((x) => ({ id: x.id, title: x.title })),
+  });
   session.addEventListener("change", () => {
     for (const c of session.connections) watch(c);
     render();
@@ -371,7 +386,7 @@ async function boot() {
     render();
   });
   render();
-  window.streamlab = { session, run, loadExample, stepExample, runExample, EXAMPLES, readyAt: performance.now() };
+  window.streamlab = { session, run, loadExample, stepExample, runExample, EXAMPLES, python: pythonPanel, readyAt: performance.now() };
   document.documentElement.dataset.ready = "1";
 }
 

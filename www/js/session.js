@@ -55,8 +55,10 @@ let nextId = 1;
 
 /** One connection (or a bare reader): its streams, events, log and chunk bookkeeping. */
 export class Connection extends EventTarget {
-  constructor({ host, port, limit, relay, ssl }) {
+  constructor({ host, port, limit, relay, ssl, serverHostname = null, via = "page" }) {
     super();
+    this.serverHostname = serverHostname;
+    this.via = via; // "page" (buttons, examples) or "python" (the console)
     this.id = nextId++;
     this.host = host;
     this.port = port;
@@ -83,11 +85,13 @@ export class Connection extends EventTarget {
     const opts = { limit: this.limit };
     if (this.relay) opts.relay = this.relay;
     if (this.ssl) opts.ssl = true;
+    if (this.serverHostname !== null) opts.serverHostname = this.serverHostname;
     const src = `reader, writer = await asyncio.open_connection(${pyStr(this.host)}, ${this.port}` +
       (this.limit !== 65536 ? `, limit=${this.limit}` : "") + (this.ssl ? ", ssl=True" : "") + ")";
     const entry = this.entry(src);
     try {
       const c = await wasm().openConnection(this.host, this.port, opts);
+      this.handle = c; // the library's connection (what Python's streamlab module wraps)
       this.reader = c.reader;
       this.writer = c.writer;
       this.unsubscribe = c.onEvent((e) => this.onEvent(e));
@@ -96,6 +100,7 @@ export class Connection extends EventTarget {
       return true;
     } catch (err) {
       this.state = "failed";
+      this.error = err;
       this.finish(entry, { ok: false, err });
       return false;
     }

@@ -103,7 +103,28 @@ fn build_dist(npm_bin: &Path) -> Result<PathBuf, String> {
     if !dist.join("index.html").is_file() {
         return Err(format!("trunk wrote no {}", dist.join("index.html").display()));
     }
+    pyodide_into(&dist)?;
     Ok(dist)
+}
+
+/// The files of npm's Pyodide the page loads (CPython 3.13 and its standard library).
+const PYODIDE_FILES: [&str; 5] =
+    ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+
+/// Copies Pyodide (npm, pinned by package-lock.json) into `dist/pyodide/`, with gzipped
+/// copies of the two big files for servers that send precompressed files (the relay does).
+fn pyodide_into(dist: &Path) -> Result<(), String> {
+    let from = root().join("node_modules/pyodide");
+    let to = dist.join("pyodide");
+    std::fs::create_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for name in PYODIDE_FILES {
+        let (src, dst) = (from.join(name), to.join(name));
+        std::fs::copy(&src, &dst).map_err(|e| format!("{} (npm ci installs it): {e}", src.display()))?;
+    }
+    for name in ["pyodide.asm.wasm", "pyodide.asm.js"] {
+        check(&mut cmd("gzip", &["-9", "--keep", "--force", &to.join(name).display().to_string()]))?;
+    }
+    Ok(())
 }
 
 /// The relay serving the page, ended (SIGTERM, then SIGKILL) when dropped.
