@@ -126,6 +126,18 @@ where
     Ok(promise_of(signal, call).into())
 }
 
+/// A call refused before it runs (a bad argument), raised when awaited as from CPython's
+/// coroutine: a rejected Promise, or with `{eager: true}` (the call runs at once) thrown.
+///
+/// # Errors
+/// `error` itself, for an eager call.
+pub fn rejected(options: &JsValue, error: JsValue) -> Result<JsValue, JsValue> {
+    match eager_of(options) {
+        true => Err(error),
+        false => Ok(Promise::reject(&error).into()),
+    }
+}
+
 /// The Promise of a call, registered for `waitFor` and [`cancel`].
 fn promise_of<F>(signal: Option<AbortSignal>, call: F) -> Promise
 where

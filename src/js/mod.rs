@@ -383,7 +383,7 @@ impl StreamReader {
                 Err(type_error(&message))
             }),
             // Raised when awaited, as from CPython's coroutine.
-            Err(Err(e)) => Ok(js_sys::Promise::reject(&e).into()),
+            Err(Err(e)) => cancel::rejected(&options, e),
         }
     }
 
@@ -407,7 +407,7 @@ impl StreamReader {
         // A bad n is raised when awaited, as from CPython's coroutine.
         let n = match args::exact_size(&n) {
             Ok(n) => n,
-            Err(e) => return Ok(js_sys::Promise::reject(&e).into()),
+            Err(e) => return cancel::rejected(&options, e),
         };
         let r = self.0.clone();
         cancellable(&options, async move { bytes_result(r.readexactly(n).await) })
@@ -438,7 +438,7 @@ impl StreamReader {
                     r.wait_for_data("readuntil").await.map_err(|e| to_js_error(&e))?;
                 }
             }),
-            Err(Err(e)) => Ok(js_sys::Promise::reject(&e).into()),
+            Err(Err(e)) => cancel::rejected(&options, e),
         }
     }
 

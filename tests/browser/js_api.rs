@@ -485,6 +485,9 @@ async fn an_eager_call_the_buffer_decides_returns_without_a_promise() {
     let err = reader.readexactly(JsValue::from(5.0), eager.clone()).unwrap_err();
     assert_eq!(prop(&err, "name"), "IncompleteReadError");
     assert_eq!(text(&prop(&err, "partial")), "abc");
+    // So is a bad argument (raised when the call runs: at once).
+    let err = reader.readuntil(bytes(b""), eager.clone()).unwrap_err();
+    assert_eq!(prop(&err, "message"), "Separator should be at least one-byte string");
     // Observers see the calls as without `eager`: started, waiting, finished (or cancelled).
     let calls: Vec<String> = (0..events.length())
         .map(|i| events.get(i))

@@ -10,7 +10,14 @@ const HISTORY_KEY = "streamlab.python.history";
 const HISTORY_MAX = 200;
 
 /** The panel, wired to `openConnection(host, port, options)` (the page's Session). */
-export function initPython({ openConnection, scripts }) {
+export function initPython({ openConnection: open, scripts }) {
+  // What a running script opened, closed when it ends (as a process's sockets are at exit).
+  let opened = null;
+  const openConnection = async (...args) => {
+    const handle = await open(...args);
+    opened?.push(handle);
+    return handle;
+  };
   // scripts: [{id, title}], each with www/py/examples/ID.py
   const out = $("#py-out");
   const input = $("#py-in");
@@ -172,10 +179,13 @@ export function initPython({ openConnection, scripts }) {
     sink = scriptOut;
     $("#py-run").disabled = true;
     document.documentElement.dataset.scriptRunning = "1";
+    opened = [];
     try {
       const status = await (canBlock ? rt.runScript.callPromising(text) : rt.runScript(text));
       return { status, stdout: textOf(scriptOut, "stdout"), stderr: textOf(scriptOut, "stderr") };
     } finally {
+      for (const handle of opened) handle.writer.close();
+      opened = null;
       sink = out;
       $("#py-run").disabled = false;
       delete document.documentElement.dataset.scriptRunning;

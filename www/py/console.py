@@ -9,6 +9,7 @@ import ast
 import asyncio
 import code
 import inspect
+import linecache
 import sys
 import traceback
 import types
@@ -23,7 +24,7 @@ BANNER = (
 
 # Frames of the machinery between the user's code and the error, which CPython's own
 # tracebacks do not have here (this module, the streams binding, Pyodide's runner).
-_HIDDEN_FILES = (__file__, streamlab.__file__, "/lib/python313.zip/_pyodide/")
+_HIDDEN_FILES = (__file__, streamlab.__file__, "/lib/python313.zip/_pyodide/", "/lib/python313.zip/pyodide/")
 # asyncio's task and future plumbing, re-raising a task's exception.
 _PLUMBING = {"__step", "__step_run_and_handle_result", "__await__", "result", "_run_once", "_run"}
 
@@ -123,6 +124,8 @@ def run_script(source, filename="script.py"):
     """Runs ``source`` as ``python script.py`` would (``asyncio.run(main())`` included):
     in a fresh ``__main__``, an uncaught exception printed as CPython prints it. Returns the
     exit status."""
+    # Tracebacks quote the script's lines, as they do from a file.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     main = types.ModuleType("__main__")
     main.__file__ = filename
     saved = sys.modules.get("__main__")

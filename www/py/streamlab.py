@@ -24,7 +24,7 @@ have no socket (``peername`` is the demo's name and port).
 import asyncio
 import socket
 
-from pyodide.ffi import JsBuffer, JsException, to_js
+from pyodide.ffi import JsBuffer, JsException, jsnull, to_js
 
 import _streamlab_js as _js
 
@@ -83,7 +83,7 @@ def _python_error(err, reader=None):
         if type(stored).__name__ == name:
             return stored  # set_exception's own object, as CPython raises it
     if name == "IncompleteReadError":
-        expected = js_error.expected
+        expected = _py(js_error.expected)
         return asyncio.IncompleteReadError(
             js_error.partial.to_bytes(), None if expected is None else int(expected)
         )
@@ -93,7 +93,7 @@ def _python_error(err, reader=None):
         return asyncio.CancelledError()
     if name in _OS_ERRORS:
         cls = _OS_ERRORS[name]
-        errno = getattr(js_error, "errno", None)
+        errno = _py(getattr(js_error, "errno", None))
         if errno is not None:
             return cls(int(errno), js_error.strerror)
         return cls(message) if message else cls()
@@ -101,6 +101,11 @@ def _python_error(err, reader=None):
     if cls is None:
         return RuntimeError(f"{name}: {message}")
     return cls(message) if message else cls()
+
+
+def _py(value):
+    """JavaScript's null as None."""
+    return None if value is jsnull else value
 
 
 def _message_of(exc):
@@ -175,7 +180,7 @@ class StreamReader:
     def exception(self):
         if self._exception is not None:
             return self._exception
-        exc = self._r.exception()
+        exc = _py(self._r.exception())
         return None if exc is None else _python_error(exc)
 
     def feed_data(self, data):
@@ -247,7 +252,7 @@ class StreamWriter:
         await _settle(self._call("waitClosed", _eager()), self._reader)
 
     def get_extra_info(self, name, default=None):
-        value = self._w.getExtraInfo(name, None)
+        value = _py(self._w.getExtraInfo(name, None))
         if value is None:
             return default
         if name in ("peername", "sockname"):

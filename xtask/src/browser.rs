@@ -5,45 +5,12 @@
 //! 3.13.0 runs the streams differential scenarios against the same fixtures first; its
 //! transcripts are baked into the suite (`STREAMLAB_CPYTHON_STREAMS`).
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::run::{cargo, check, root};
+use crate::services::{cpython, Service};
 use crate::setup;
-
-/// A background service, ended when dropped.
-struct Service {
-    child: Child,
-    first_line: String,
-}
-
-impl Service {
-    fn start(program: &str, args: &[String], read_line: bool) -> Result<Service, String> {
-        let mut child = Command::new(program)
-            .args(args)
-            .current_dir(root())
-            .stdin(Stdio::piped())
-            .stdout(if read_line { Stdio::piped() } else { Stdio::null() })
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start {program}: {e}"))?;
-        let mut first_line = String::new();
-        if read_line {
-            let out = child.stdout.take().ok_or("no stdout")?;
-            BufReader::new(out).read_line(&mut first_line).map_err(|e| format!("{program}: {e}"))?;
-        }
-        Ok(Service { child, first_line })
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn free_port() -> Result<u16, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
@@ -183,35 +150,6 @@ pub fn run(wasm_pack: bool, only: Option<&str>) -> Result<(), String> {
         check(&mut test)?;
     }
     Ok(())
-}
-
-/// A command that runs CPython 3.13.0 (as `tests/common/mod.rs` finds it): `$STREAMLAB_PYTHON`,
-/// else `python3.13`, else `python3` with `PYENV_VERSION=3.13.0`.
-fn cpython() -> Result<Command, String> {
-    let candidates: Vec<(String, Option<&str>)> = match std::env::var("STREAMLAB_PYTHON") {
-        Ok(p) => vec![(p, None)],
-        Err(_) => vec![("python3.13".into(), None), ("python3".into(), Some("3.13.0"))],
-    };
-    let make = |program: &str, pyenv: Option<&str>| {
-        let mut c = Command::new(program);
-        c.current_dir(root());
-        if let Some(v) = pyenv {
-            c.env("PYENV_VERSION", v);
-        }
-        c
-    };
-    for (program, pyenv) in &candidates {
-        let version = make(program, *pyenv)
-            .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-        if version.as_deref() == Some("3.13.0") {
-            return Ok(make(program, *pyenv));
-        }
-    }
-    Err("CPython 3.13.0 was not found (set STREAMLAB_PYTHON, or `pyenv install 3.13.0`)".into())
 }
 
 /// CPython's transcripts of `tests/fixtures/streams_scenarios.json` against the fixtures

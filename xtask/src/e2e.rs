@@ -7,8 +7,9 @@
 
 use std::time::Instant;
 
-use crate::run::{check, cmd, output, root};
-use crate::serve::{self, Port};
+use crate::run::{cargo, check, cmd, output, root};
+use crate::serve::{self, target_dir, Port};
+use crate::services::{cpython, Service};
 use crate::setup;
 use crate::static_host;
 
@@ -37,16 +38,35 @@ pub fn run() -> Result<(), String> {
         return Err("tests/e2e holds no *.test.mjs".into());
     }
 
+    // The transcript differential's servers: the relay's loopback fixtures, allowed to the
+    // relay, and CPython's transcripts of tests/transcripts/programs.py against them.
+    check(&mut cargo(&["build", "--release", "--package", "streamlab-relay", "--example", "fixtures"]))?;
+    let fixtures =
+        Service::start(&target_dir().join("release/examples/fixtures").display().to_string(), &[], true)?;
+    let ports = fixtures.first_line.trim().to_owned();
+    let allow: Vec<String> = fixture_ports(&ports)?
+        .into_iter()
+        .flat_map(|p| ["--allow".to_owned(), format!("127.0.0.1:{p}")])
+        .collect();
+
     // Only this run's pictures.
     let _ = std::fs::remove_dir_all(root().join("target/screenshots"));
-    let relay = serve::start(&dist, Port::Any, false)?;
+    let relay = serve::start_with(&dist, Port::Any, false, &allow)?;
+    let transcripts = target_dir().join("transcripts.json");
+    let relay_ws = relay.url.trim_end_matches('/').replacen("http://", "ws://", 1);
+    let mut oracle = cpython()?;
+    oracle.arg(root().join("tests/oracle/transcripts.py")).args(["--servers", &ports, "--relay", &relay_ws]);
+    oracle.arg(&transcripts);
+    check(&mut oracle)?;
     let static_url = static_host::start(&dist)?;
     eprintln!("==> the page through the relay: {}", relay.url);
     eprintln!("==> the page from a plain static host: {static_url}");
     let mut args = vec!["--test", "--test-concurrency=1"];
     args.extend(tests.iter().map(String::as_str));
     let mut node = cmd("node", &args);
-    node.env("STREAMLAB_PAGE_RELAY_URL", &relay.url).env("STREAMLAB_PAGE_STATIC_URL", &static_url);
+    node.env("STREAMLAB_PAGE_RELAY_URL", &relay.url)
+        .env("STREAMLAB_PAGE_STATIC_URL", &static_url)
+        .env("STREAMLAB_TRANSCRIPTS", &transcripts);
     // If xtask dies, node does too (and puppeteer closes its browsers on SIGTERM).
     serve::die_with_parent(&mut node);
     let started = Instant::now();
@@ -56,5 +76,16 @@ pub fn run() -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     drop(relay);
+    drop(fixtures);
     result
+}
+
+/// The ports of the fixtures' JSON line (`{"echo":4000,…}`).
+fn fixture_ports(line: &str) -> Result<Vec<u16>, String> {
+    line.trim_matches(['{', '}'])
+        .split(',')
+        .map(|kv| kv.split_once(':').and_then(|(_, v)| v.trim().parse().ok()))
+        .collect::<Option<Vec<u16>>>()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| format!("the fixtures printed {line:?}, not their ports"))
 }

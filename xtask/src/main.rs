@@ -15,6 +15,7 @@ mod browser;
 mod e2e;
 mod run;
 mod serve;
+mod services;
 mod setup;
 mod static_host;
 mod test;

@@ -144,6 +144,11 @@ impl Drop for Served {
 /// once it listens. Its log goes to stderr; with `echo`, its start-up lines after the first
 /// are passed on to stderr too.
 pub fn start(dist: &Path, port: Port, echo: bool) -> Result<Served, String> {
+    start_with(dist, port, echo, &[])
+}
+
+/// [`start`], with more of the relay's options (`--allow 127.0.0.1:PORT`, …).
+pub fn start_with(dist: &Path, port: Port, echo: bool, extra: &[String]) -> Result<Served, String> {
     check(&mut cargo(&["build", "--release", "--package", "streamlab-relay", "--bin", "streamlab-relay"]))?;
     let port = match port {
         Port::Exactly(p) => p,
@@ -160,6 +165,7 @@ pub fn start(dist: &Path, port: Port, echo: bool) -> Result<Served, String> {
     let mut command = Command::new(&relay);
     command
         .args(["--demo", "--static", dist, "--listen", &listen])
+        .args(extra)
         .current_dir(root())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -256,7 +262,8 @@ fn cargo_bin() -> PathBuf {
     PathBuf::from(home).join("bin")
 }
 
-fn target_dir() -> PathBuf {
+/// Cargo's target directory (`$CARGO_TARGET_DIR`, else `target/`).
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 

@@ -85,6 +85,8 @@ fn file(dir: &Path, rest: &str) -> Option<(&'static str, Vec<u8>)> {
         "wasm" => "application/wasm",
         "css" => "text/css; charset=utf-8",
         "json" | "map" => "application/json",
+        "py" => "text/x-python; charset=utf-8",
+        "zip" => "application/zip",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "ico" => "image/x-icon",
