@@ -43,6 +43,7 @@ mod open;
 pub mod protocol;
 pub mod runtime;
 pub mod sansio;
+mod serve;
 pub mod stream;
 pub mod trace;
 pub mod transport;
@@ -51,4 +52,5 @@ pub use open::{open_connection, OpenOptions, Relay, RelayProtocol};
 #[cfg(not(target_arch = "wasm32"))]
 pub use runtime::run;
 pub use sansio::{PyException, Separators, StreamError, DEFAULT_LIMIT};
+pub use serve::{start_server, Server, ServerOptions};
 pub use stream::{ReadTransport, StreamReader, StreamWriter};

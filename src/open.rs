@@ -80,6 +80,17 @@ pub async fn open_connection(
         )));
     }
     let protocol = StreamProtocol::new(reader.clone());
+    // A server of this page's own (start_server) is reached first, relay or not.
+    if let Some(connected) = crate::serve::connect(host, port, protocol.clone()) {
+        if opts.ssl {
+            return Err(StreamError::Raised(PyException::new(
+                "SSLError",
+                "in-page servers do not speak TLS",
+            )));
+        }
+        connected.map_err(StreamError::Raised)?;
+        return Ok((reader, StreamWriter::new(protocol)));
+    }
     match &opts.relay {
         None => {
             let Some(demo) = demo::find(host, port) else {

@@ -8,7 +8,7 @@ use std::path::Path;
 /// Top to bottom; modules on one line may use each other.
 const LAYERS: &[&[&str]] = &[
     &["js"],
-    &["open"],
+    &["open", "serve"],
     &["trace"],
     &["stream"],
     &["transport"],
@@ -23,6 +23,9 @@ const REEXPORTS: &[(&str, &str)] = &[
     ("OpenOptions", "open"),
     ("Relay", "open"),
     ("RelayProtocol", "open"),
+    ("start_server", "serve"),
+    ("Server", "serve"),
+    ("ServerOptions", "serve"),
     ("StreamReader", "stream"),
     ("StreamWriter", "stream"),
     ("ReadTransport", "stream"),

@@ -149,25 +149,13 @@ fn relay_arg(url: &str) -> Result<String, JsValue> {
 /// `TypeError` for an unknown key (a typo like `limt`) or a value of the wrong type;
 /// `ValueError` for `limit <= 0` or a relay that is not a `ws://`/`wss://` URL.
 pub fn options_arg(options: Option<&Object>) -> Result<OpenOptions, JsValue> {
-    const KEYS: [&str; 5] = ["limit", "ssl", "serverHostname", "relay", "websockify"];
+    const KEYS: &[&str] = &["limit", "ssl", "serverHostname", "relay", "websockify"];
     let mut opts = OpenOptions::default();
     let Some(o) = options else { return Ok(opts) };
-    for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
-        if !KEYS.contains(&key.as_str()) {
-            return Err(type_error(&format!(
-                "open_connection() got an unexpected keyword argument {}",
-                crate::sansio::py_str_repr(&key)
-            )));
-        }
-    }
+    known_keys(o, KEYS, "open_connection")?;
     let get = |k: &str| Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let limit = get("limit");
-    if !limit.is_undefined() {
-        let n = limit.as_f64().ok_or_else(|| type_error("limit must be a number"))?;
-        if n <= 0.0 {
-            return Err(to_js_error(&crate::sansio::ValueError::LimitNotPositive.into()));
-        }
-        opts.limit = n as usize;
+    if let Some(limit) = limit_arg(&get("limit"))? {
+        opts.limit = limit;
     }
     opts.ssl = get("ssl").is_truthy();
     opts.server_hostname = get("serverHostname").as_string();
@@ -182,4 +170,43 @@ pub fn options_arg(options: Option<&Object>) -> Result<OpenOptions, JsValue> {
         });
     }
     Ok(opts)
+}
+
+/// `startServer`'s options object: `{limit}`.
+///
+/// # Errors
+/// As [`options_arg`]'s, naming `start_server()`.
+pub fn server_options_arg(options: Option<&Object>) -> Result<crate::ServerOptions, JsValue> {
+    let mut opts = crate::ServerOptions::default();
+    let Some(o) = options else { return Ok(opts) };
+    known_keys(o, &["limit"], "start_server")?;
+    if let Some(limit) = limit_arg(&Reflect::get(o, &"limit".into()).unwrap_or(JsValue::UNDEFINED))? {
+        opts.limit = limit;
+    }
+    Ok(opts)
+}
+
+/// CPython's `TypeError` for a keyword `function()` does not take.
+fn known_keys(o: &Object, keys: &[&str], function: &str) -> Result<(), JsValue> {
+    for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
+        if !keys.contains(&key.as_str()) {
+            return Err(type_error(&format!(
+                "{function}() got an unexpected keyword argument {}",
+                crate::sansio::py_str_repr(&key)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A `limit` option: a positive number, or absent.
+fn limit_arg(limit: &JsValue) -> Result<Option<usize>, JsValue> {
+    if limit.is_undefined() {
+        return Ok(None);
+    }
+    let n = limit.as_f64().ok_or_else(|| type_error("limit must be a number"))?;
+    if n <= 0.0 {
+        return Err(to_js_error(&crate::sansio::ValueError::LimitNotPositive.into()));
+    }
+    Ok(Some(n as usize))
 }

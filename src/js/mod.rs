@@ -16,6 +16,7 @@ mod args;
 mod cancel;
 mod errors;
 mod observe;
+mod server;
 
 use cancel::cancellable;
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -27,6 +28,7 @@ use args::Deferred;
 pub use cancel::PendingCall;
 pub use errors::to_js_error;
 use errors::{bytes_arg, type_error};
+pub use server::{start_server, Server};
 
 #[wasm_bindgen(inline_js = r#"
 export function install_async_iterator(proto) {

@@ -51,6 +51,11 @@ impl StreamWriter {
         StreamWriter(Rc::new(Handle(protocol)))
     }
 
+    /// Whether both are handles of the same writer (Python's `is`).
+    pub fn same_as(&self, other: &StreamWriter) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The write side's state now: the transport's buffer against its water marks, reading
     /// and closing state, and the relay's credit.
     ///

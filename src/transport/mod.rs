@@ -10,6 +10,7 @@
 
 pub mod credit;
 pub mod memory;
+pub mod pipe;
 pub mod sent_log;
 #[cfg(target_arch = "wasm32")]
 pub mod websocket;

@@ -544,3 +544,46 @@ async fn cancel_frees_the_reader_at_once_and_keeps_the_bytes() {
     assert!(!streamlab::js::cancel_call(&next), "a settled call is not waiting");
     assert_eq!(text(&reader.buffered()), " newline yet");
 }
+
+#[wasm_bindgen_test]
+async fn start_server_serves_open_connection_from_the_same_page() {
+    use wasm_bindgen::closure::Closure;
+    let on_connection = Closure::<dyn FnMut(JsValue)>::new(|connection: JsValue| {
+        // As a page sees it: a plain object whose writer's methods are called from JS.
+        let writer = prop(&connection, "writer");
+        let method = |name: &str| -> Function { prop(&writer, name).unchecked_into() };
+        method("write").call1(&writer, &bytes(b"welcome\n")).unwrap();
+        method("close").call0(&writer).unwrap();
+    });
+    let server = streamlab::js::start_server(
+        on_connection.as_ref().clone().unchecked_into(),
+        "mine.demo".into(),
+        JsValue::from(8888.0),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.to_string_js(), "<Server sockets=(('mine.demo', 8888),)>");
+    let (reader, writer) = demo("mine.demo", 8888).await;
+    assert_eq!(text(&settle(reader.readline(JsValue::UNDEFINED).unwrap()).await.unwrap()), "welcome\n");
+    assert_eq!(
+        text(&settle(reader.read(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap()).await.unwrap()),
+        ""
+    );
+    // A second server on the address is OSError 98; after close() the name is free again.
+    let again = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+    let err = streamlab::js::start_server(
+        again.as_ref().clone().unchecked_into(),
+        "mine.demo".into(),
+        JsValue::from(8888.0),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(prop(&err, "name"), "OSError");
+    assert_eq!(prop(&err, "errno"), 98.0);
+    writer.close();
+    server.close();
+    assert!(!server.is_serving());
+    settle(server.wait_closed(JsValue::UNDEFINED).unwrap()).await.unwrap();
+}

@@ -23,9 +23,13 @@ import asyncio
 import json
 
 SERVERS = {servers}
+# Where a program's own server listens (start_server): loopback natively, a name of the
+# page's own in the page.
+LOCAL = ("127.0.0.1", 0)
 try:
     import streamlab  # in the page (Pyodide): through the relay to the same servers
     streamlab.RELAY = {relay!r}
+    LOCAL = ("mine.demo", 8888)
 except ImportError:
     pass  # CPython: straight to them
 
@@ -35,6 +39,11 @@ async def connect(server, script=None, **kwargs):
     if script is not None:
         writer.write(json.dumps(script).encode() + b"\\n")
     return reader, writer
+
+
+def address(server):
+    """Where a started server can be reached."""
+    return server.sockets[0].getsockname()[:2]
 
 
 def show(e):

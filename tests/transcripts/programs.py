@@ -6,7 +6,8 @@
 #
 # The prelude gives: `connect(server, script=None, **kw)` → (reader, writer) to a fixture
 # (`script` is the script fixture's first line, see relay/examples/fixtures.rs), `show(e)`
-# to print an exception with its attributes, and `SERVERS`.
+# to print an exception with its attributes, `SERVERS`, and for a program's own server
+# `LOCAL` (where to start it) and `address(server)` (where to reach it).
 
 ### read-all-at-eof
 r, w = await connect("script", [{"send": "hello world"}, {"fin": True}])
@@ -528,3 +529,72 @@ while line := await r.readline():
 r, w = await connect("script", [{"send_pattern": 200000}, {"fin": True}])
 data = await r.read(-1)
 print(len(data), sum(data) % 1000)
+
+### start-server-echo
+async def echo(reader, writer):
+    while line := await reader.readline():
+        writer.write(line.upper())
+        await writer.drain()
+    writer.close()
+server = await asyncio.start_server(echo, *LOCAL)
+print(server.is_serving())
+r, w = await asyncio.open_connection(*address(server))
+for word in (b"alpha\n", b"beta\n"):
+    w.write(word)
+    print(await r.readline())
+w.write_eof()
+print(await r.read())
+w.close()
+await w.wait_closed()
+server.close()
+await server.wait_closed()
+print(server.is_serving(), server.sockets)
+
+### start-server-async-with
+async def count(reader, writer):
+    data = await reader.read()
+    writer.write(b"got %d\n" % len(data))
+    writer.close()
+async with await asyncio.start_server(count, *LOCAL) as server:
+    r, w = await asyncio.open_connection(*address(server))
+    w.write(b"x" * 100000)
+    w.write_eof()
+    print(await r.readline())
+    w.close()
+    await w.wait_closed()
+print(server.is_serving())
+
+### start-server-serve-forever
+async def hello(reader, writer):
+    writer.write(b"hello\n")
+    await writer.drain()
+    writer.close()
+server = await asyncio.start_server(hello, *LOCAL)
+forever = asyncio.ensure_future(server.serve_forever())
+await asyncio.sleep(0)
+r, w = await asyncio.open_connection(*address(server))
+print(await r.readline(), await r.read())
+w.close()
+await w.wait_closed()
+forever.cancel()
+try:
+    await forever
+except asyncio.CancelledError:
+    print("serve_forever() cancelled; serving:", server.is_serving())
+
+### start-server-concurrent-clients
+async def double(reader, writer):
+    n = int(await reader.readline())
+    writer.write(b"%d\n" % (2 * n))
+    writer.close()
+server = await asyncio.start_server(double, *LOCAL)
+async def ask(n):
+    r, w = await asyncio.open_connection(*address(server))
+    w.write(b"%d\n" % n)
+    answer = await r.readline()
+    w.close()
+    await w.wait_closed()
+    return answer
+print(await asyncio.gather(*(ask(n) for n in range(5))))
+server.close()
+await server.wait_closed()

@@ -141,7 +141,7 @@ function renderTabs() {
   tabs.innerHTML = session.connections.map((c) =>
     `<div class="tab${c === session.active ? " active" : ""}">` +
     `<button type="button" role="tab" aria-selected="${c === session.active}" data-id="${c.id}">` +
-    `<span class="dot ${c.state}" aria-hidden="true"></span>${esc(c.label)}${c.relay ? " · relay" : ""}${c.via === "python" ? " · py" : ""}</button>` +
+    `<span class="dot ${c.state}" aria-hidden="true"></span>${esc(c.label)}${c.relay ? " · relay" : ""}${c.via === "python" ? " · py" : c.via === "server" ? " · server" : ""}</button>` +
     `<button type="button" class="ghost close-tab" data-close="${c.id}" aria-label="Close ${esc(c.label)}">✕</button></div>`).join("");
   $("#no-connection").hidden = session.connections.length > 0;
 }
@@ -363,6 +363,11 @@ async function boot() {
       if (!conn.handle) throw conn.error;
       return conn.handle;
     },
+    // A server's side of each connection gets a tab too.
+    startServer: (onConnection, host, port, options) => wasm().startServer((handle) => {
+      session.adopt(handle, { host, port, limit: options?.limit ?? 65536, relay: null, ssl: false, via: "server" });
+      onConnection(handle);
+    }, host, port, options),
     scripts: EXAMPLES.map((x) => ({ id: x.id, title: x.title })),
   });
   session.addEventListener("change", () => {

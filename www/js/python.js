@@ -11,7 +11,8 @@ let loading = null;
 
 /**
  * Pyodide with streamlab, loaded once (later calls share it). `hooks.openConnection` (host,
- * port, options) opens a connection for Python (the page's Session); `progress(text, fraction)`
+ * port, options) opens a connection for Python and `hooks.startServer` starts a server (both
+ * through the page's Session, so their connections get tabs); `progress(text, fraction)`
  * reports the load; `out(text)` / `err(text)` receive stdout and stderr as they are written.
  */
 export function python(hooks) {
@@ -25,7 +26,7 @@ export function python(hooks) {
 /** Whether this browser can run `asyncio.run()` in the page (JavaScript Promise Integration). */
 export const canBlock = typeof WebAssembly.Suspending === "function";
 
-async function load({ openConnection, progress, out, err }) {
+async function load({ openConnection, startServer, progress, out, err }) {
   progress("Loading Python 3.13 (Pyodide)…", 0.1);
   const { loadPyodide } = await import(here("../pyodide/pyodide.mjs"));
   progress("Starting Python…", 0.4);
@@ -40,8 +41,8 @@ async function load({ openConnection, progress, out, err }) {
   const api = wasm();
   py.registerJsModule("_streamlab_js", {
     openConnection: openConnection ?? api.openConnection,
+    startServer: startServer ?? api.startServer,
     StreamReader: api.StreamReader,
-    cancel: api.cancel,
   });
   for (const name of ["streamlab.py", "console.py"]) {
     const res = await fetch(here(`../py/${name}`));

@@ -106,6 +106,16 @@ export class Connection extends EventTarget {
     }
   }
 
+  /** Takes an open connection's `handle` (`{reader, writer, onEvent}`) as its own. */
+  adopt(handle) {
+    this.handle = handle;
+    this.reader = handle.reader;
+    this.writer = handle.writer;
+    this.unsubscribe = handle.onEvent((e) => this.onEvent(e));
+    this.state = "open";
+    this.changed();
+  }
+
   onEvent(e) {
     this.events.push(e);
     this.t0 ??= e.t;
@@ -226,6 +236,15 @@ export class Session extends EventTarget {
     this.connections.push(conn);
     this.select(conn);
     await conn.open();
+    return conn;
+  }
+
+  /** Shows a connection the library opened itself (a server's side of one), not selected. */
+  adopt(handle, params) {
+    const conn = new Connection(params);
+    conn.adopt(handle);
+    this.connections.push(conn);
+    this.dispatchEvent(new Event("change"));
     return conn;
   }
 

@@ -22,13 +22,14 @@ have no socket (``peername`` is the demo's name and port).
 """
 
 import asyncio
+import inspect
 import socket
 
-from pyodide.ffi import JsBuffer, JsException, jsnull, to_js
+from pyodide.ffi import JsBuffer, JsException, create_proxy, jsnull, to_js
 
 import _streamlab_js as _js
 
-__all__ = ["open_connection", "StreamReader", "StreamWriter", "install", "uninstall", "RELAY"]
+__all__ = ["open_connection", "start_server", "StreamReader", "StreamWriter", "Server", "install", "uninstall", "RELAY"]
 
 #: The relay every ``open_connection`` uses unless given ``relay=``: ``None`` (the in-page
 #: demo servers) or a ``ws://``/``wss://`` URL of a streamlab relay.
@@ -293,13 +294,136 @@ async def open_connection(host=None, port=None, *, limit=2**16, ssl=None, server
     return reader, StreamWriter(connection.writer, reader)
 
 
+class _Socket:
+    """What ``Server.sockets`` holds: there is no socket in a page, only its address."""
+
+    def __init__(self, host, port):
+        self._address = (host, port)
+
+    def getsockname(self):
+        return self._address
+
+    def __repr__(self):
+        return f"<streamlab socket laddr={self._address!r}>"
+
+
+class Server:
+    """asyncio's ``Server``, for a server of the page's own (made by ``start_server``)."""
+
+    def __init__(self, js_server, callback_proxy):
+        self._s = js_server
+        self._proxy = callback_proxy  # lives as long as the server
+        self._tasks = set()
+        self._serving_forever_fut = None
+
+    def __repr__(self):
+        return self._s.toString()
+
+    def close(self):
+        self._s.close()
+
+    def close_clients(self):
+        self._s.closeClients()
+
+    def abort_clients(self):
+        self._s.closeClients()
+
+    def is_serving(self):
+        return self._s.isServing()
+
+    def get_loop(self):
+        return asyncio.get_running_loop()
+
+    @property
+    def sockets(self):
+        return tuple(_Socket(host, int(port)) for host, port in self._s.sockets)
+
+    async def start_serving(self):
+        pass  # it serves from the start
+
+    async def wait_closed(self):
+        await _settle(self._s.waitClosed(_eager()))
+
+    async def serve_forever(self):
+        if self._serving_forever_fut is not None:
+            raise RuntimeError(f"server {self!r} is already being awaited on serve_forever()")
+        if not self.is_serving():
+            raise RuntimeError(f"server {self!r} is closed")
+        self._serving_forever_fut = asyncio.get_running_loop().create_future()
+        try:
+            await self._serving_forever_fut
+        except asyncio.CancelledError:
+            try:
+                self.close()
+                await self.wait_closed()
+            finally:
+                raise
+        finally:
+            self._serving_forever_fut = None
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+        await self.wait_closed()
+
+
+async def start_server(client_connected_cb, host=None, port=None, *, limit=2**16, **kwds):
+    """``asyncio.start_server``, streamlab's: a server on a name of this page's own (say
+    ``'mine.demo', 8888``), reached by ``open_connection`` from the same page. Returns a
+    :class:`Server`."""
+    if kwds:
+        name = next(iter(kwds))
+        raise TypeError(f"start_server() got an unexpected keyword argument '{name}'")
+    server = None
+
+    def on_connection(connection):
+        reader = StreamReader(_js_reader=connection.reader)
+        writer = StreamWriter(connection.writer, reader)
+        res = client_connected_cb(reader, writer)
+        if inspect.iscoroutine(res):
+            task = asyncio.ensure_future(res)
+            server._tasks.add(task)
+            task.add_done_callback(lambda t: _client_done(server, t, writer))
+
+    proxy = create_proxy(on_connection)
+    try:
+        js_server = await _js.startServer(proxy, host, port, _js_object({"limit": limit}))
+    except JsException as e:
+        proxy.destroy()
+        raise _python_error(e) from None
+    server = Server(js_server, proxy)
+    return server
+
+
+def _client_done(server, task, writer):
+    """As asyncio's StreamReaderProtocol: a handler's exception is reported, its connection closed."""
+    server._tasks.discard(task)
+    if task.cancelled():
+        writer.close()
+        return
+    exc = task.exception()
+    if exc is not None:
+        asyncio.get_running_loop().call_exception_handler(
+            {"message": "Unhandled exception in client_connected_cb", "exception": exc}
+        )
+        writer.close()
+
+
 _SAVED = {}
 
 
 def install():
-    """Makes ``asyncio.open_connection``, ``asyncio.StreamReader`` and ``asyncio.StreamWriter``
-    streamlab's (``uninstall()`` puts Pyodide's back)."""
-    for name, ours in (("open_connection", open_connection), ("StreamReader", StreamReader), ("StreamWriter", StreamWriter)):
+    """Makes ``asyncio.open_connection``, ``asyncio.start_server``, ``asyncio.StreamReader``
+    and ``asyncio.StreamWriter`` streamlab's (``uninstall()`` puts Pyodide's back)."""
+    ours_all = (
+        ("open_connection", open_connection),
+        ("start_server", start_server),
+        ("StreamReader", StreamReader),
+        ("StreamWriter", StreamWriter),
+    )
+    for name, ours in ours_all:
         _SAVED.setdefault(name, getattr(asyncio, name))
         setattr(asyncio, name, ours)
         setattr(asyncio.streams, name, ours)
