@@ -113,17 +113,29 @@ where
 {
     let signal = signal_of(options)?;
     if eager_of(options) && !signal.as_ref().is_some_and(AbortSignal::aborted) {
-        let mut call = Box::pin(call);
-        let mut cx = std::task::Context::from_waker(Waker::noop());
-        return match call.as_mut().poll(&mut cx) {
-            Poll::Ready(outcome) => outcome,
-            Poll::Pending => {
-                let promise = promise_of(signal, call);
-                Ok(PendingCall { promise }.into())
-            }
-        };
+        return eager(signal, call);
     }
     Ok(promise_of(signal, call).into())
+}
+
+/// Runs `call` once at once: its outcome when the buffer decides it now, else a
+/// [`PendingCall`] that goes on waiting where it stopped.
+///
+/// # Errors
+/// The call's own error, when it is decided at once.
+pub fn eager<F>(signal: Option<AbortSignal>, call: F) -> Result<JsValue, JsValue>
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    let mut call = Box::pin(call);
+    let mut cx = std::task::Context::from_waker(Waker::noop());
+    match call.as_mut().poll(&mut cx) {
+        Poll::Ready(outcome) => outcome,
+        Poll::Pending => {
+            let promise = promise_of(signal, call);
+            Ok(PendingCall { promise }.into())
+        }
+    }
 }
 
 /// A call refused before it runs (a bad argument), raised when awaited as from CPython's

@@ -399,6 +399,25 @@ impl StreamReader {
         cancellable(&options, async move { bytes_result(r.readline().await) })
     }
 
+    /// `readline()` for bindings, eager (see `CallOptions.eager`): the line as a string of
+    /// one character per byte (U+0000 to U+00FF), which crosses into Pyodide as a plain `str`
+    /// (`line.encode('latin-1')` is the bytes) — no buffer proxy per line. Lines over 4 KiB
+    /// come as a `Uint8Array`.
+    #[wasm_bindgen(js_name = readlineLatin1, skip_typescript)]
+    pub fn readline_latin1(&self) -> Result<JsValue, JsValue> {
+        fn latin1(outcome: Result<bytes::Bytes, crate::StreamError>) -> Result<JsValue, JsValue> {
+            match outcome {
+                Ok(line) if line.len() <= 4096 => {
+                    let units: Vec<u16> = line.iter().map(|&b| u16::from(b)).collect();
+                    Ok(js_sys::JsString::from_char_code(&units).into())
+                }
+                outcome => bytes_result(outcome),
+            }
+        }
+        let r = self.0.clone();
+        cancel::eager(None, async move { latin1(r.readline().await) })
+    }
+
     /// `readexactly(n, {signal})`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn readexactly(

@@ -368,6 +368,15 @@ async function boot() {
       session.adopt(handle, { host, port, limit: options?.limit ?? 65536, relay: null, ssl: false, via: "server" });
       onConnection(handle);
     }, host, port, options),
+    // asyncio.StreamReader(limit=…) in Python: a tab of its own, fed by hand.
+    newStreamReader: (limit) => {
+      const reader = new (wasm().StreamReader)(limit);
+      const conn = session.adopt({ reader, writer: null, onEvent: (cb) => reader.onEvent(cb) },
+        { host: "StreamReader", port: `limit=${limit}`, limit, relay: null, ssl: false, via: "bare" });
+      conn.label = `StreamReader(limit=${limit})`;
+      session.select(conn);
+      return reader;
+    },
     scripts: EXAMPLES.map((x) => ({ id: x.id, title: x.title })),
   });
   session.addEventListener("change", () => {

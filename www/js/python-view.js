@@ -10,7 +10,7 @@ const HISTORY_KEY = "streamlab.python.history";
 const HISTORY_MAX = 200;
 
 /** The panel, wired to `openConnection(host, port, options)` (the page's Session). */
-export function initPython({ openConnection: open, startServer, scripts }) {
+export function initPython({ openConnection: open, startServer, newStreamReader, scripts }) {
   // What a running script opened, closed when it ends (as a process's sockets are at exit).
   let opened = null;
   const openConnection = async (...args) => {
@@ -61,7 +61,7 @@ export function initPython({ openConnection: open, startServer, scripts }) {
     if (runtime) return runtime;
     input.placeholder = "";
     try {
-      runtime = await python({ openConnection, startServer, progress, out: (t) => stdout(t), err: (t) => stderr(t) });
+      runtime = await python({ openConnection, startServer, newStreamReader, progress, out: (t) => stdout(t), err: (t) => stderr(t) });
     } catch (e) {
       progress("", 1);
       stderr(`Python could not start: ${e.message ?? e}\n`);

@@ -12,7 +12,8 @@ let loading = null;
 /**
  * Pyodide with streamlab, loaded once (later calls share it). `hooks.openConnection` (host,
  * port, options) opens a connection for Python and `hooks.startServer` starts a server (both
- * through the page's Session, so their connections get tabs); `progress(text, fraction)`
+ * through the page's Session, so their connections get tabs), `hooks.newStreamReader(limit)`
+ * makes a bare reader the views show; `progress(text, fraction)`
  * reports the load; `out(text)` / `err(text)` receive stdout and stderr as they are written.
  */
 export function python(hooks) {
@@ -26,7 +27,7 @@ export function python(hooks) {
 /** Whether this browser can run `asyncio.run()` in the page (JavaScript Promise Integration). */
 export const canBlock = typeof WebAssembly.Suspending === "function";
 
-async function load({ openConnection, startServer, progress, out, err }) {
+async function load({ openConnection, startServer, newStreamReader, progress, out, err }) {
   progress("Loading Python 3.13 (Pyodide)…", 0.1);
   const { loadPyodide } = await import(here("../pyodide/pyodide.mjs"));
   progress("Starting Python…", 0.4);
@@ -43,6 +44,7 @@ async function load({ openConnection, startServer, progress, out, err }) {
     openConnection: openConnection ?? api.openConnection,
     startServer: startServer ?? api.startServer,
     StreamReader: api.StreamReader,
+    ...(newStreamReader ? { newStreamReader } : {}),
   });
   for (const name of ["streamlab.py", "console.py"]) {
     const res = await fetch(here(`../py/${name}`));

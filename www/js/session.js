@@ -168,6 +168,11 @@ export class Connection extends EventTarget {
       this.finish(entry, { ok: false, err: pyError("NameError", "name 'reader' is not defined") });
       return entry;
     }
+    if (!this.writer && spec.side === "writer") {
+      // A bare StreamReader (made in Python) has no writer.
+      this.finish(entry, { ok: false, err: pyError("NameError", "name 'writer' is not defined") });
+      return entry;
+    }
     try {
       args ??= spec.parse(values);
     } catch (err) {

@@ -145,10 +145,14 @@ class StreamReader:
     def __init__(self, limit=2**16, loop=None, *, _js_reader=None):
         if _js_reader is None:
             try:
-                _js_reader = _js.StreamReader.new(limit)
+                # The page shows a bare reader in its views (newStreamReader); elsewhere, a
+                # plain one.
+                make = getattr(_js, "newStreamReader", None)
+                _js_reader = make(limit) if make is not None else _js.StreamReader.new(limit)
             except JsException as e:
                 raise _python_error(e) from None
         self._r = _js_reader
+        self._readline = _js_reader.readlineLatin1  # bound once: a read is one call
         self._exception = None
 
     def __repr__(self):
@@ -164,10 +168,17 @@ class StreamReader:
         return _bytes(await _settle(self._call("read", n), self))
 
     async def readline(self):
-        call = self._call("readline")
-        if isinstance(call, JsBuffer):
-            return call.to_bytes()  # the common case, kept short: decided by the buffer
-        return _bytes(await _settle(call, self))
+        try:
+            line = self._readline()
+        except JsException as e:
+            raise _python_error(e, self) from None
+        if type(line) is str:
+            return line.encode("latin-1")  # the common case, kept short: decided by the buffer
+        if _is_pending(line):
+            line = await _settle(line, self)
+            if type(line) is str:
+                return line.encode("latin-1")
+        return line.to_bytes()
 
     async def readexactly(self, n):
         return _bytes(await _settle(self._call("readexactly", n), self))
@@ -203,7 +214,7 @@ class StreamReader:
 
     async def __anext__(self):
         line = await self.readline()
-        if line == b"":
+        if not line:
             raise StopAsyncIteration
         return line
 

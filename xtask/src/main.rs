@@ -6,7 +6,8 @@
 //! * `test-e2e` — only the end-to-end tests of the release page;
 //! * `serve` — the playground: the release page and the relay, on 127.0.0.1;
 //! * `bench-core` — the core benchmark beside CPython's, as a Markdown table;
-//! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table.
+//! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table;
+//! * `bench-page`, `bench-python` — the page's and the Python console's budgets, as JSON.
 
 mod bench_core;
 mod bench_page;
@@ -59,6 +60,10 @@ commands:
   bench-page   the page's budgets: release wasm and JS + CSS sizes gzipped, time to interactive,
                frames per second and DOM size while 64 MiB stream through the page (headless
                Chromium, loopback); prints a JSON line (figures for docs/benchmarks.md)
+  bench-python the Python console's budgets: time to ready on first use (Pyodide included), a
+               statement's result after its data is there, and `async for` over 64 MiB of
+               64-byte lines with streamlab's reader beside Pyodide's own asyncio.StreamReader
+               (headless Chromium, loopback); prints a JSON line
 ";
 
 fn main() -> ExitCode {
@@ -76,7 +81,8 @@ fn main() -> ExitCode {
         Some("serve") => serve::run(&args[1..]),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
         Some("bench-relay") if args.len() == 1 => bench_relay::run(),
-        Some("bench-page") if args.len() == 1 => bench_page::run(),
+        Some("bench-page") if args.len() == 1 => bench_page::run("page"),
+        Some("bench-python") if args.len() == 1 => bench_page::run("python"),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
