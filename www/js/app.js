@@ -354,10 +354,11 @@ async function boot() {
   initExamples();
   pythonPanel = initPython({
     // Python's open_connection opens a tab like the buttons do: one connection model.
+    // Without relay= (or streamlab.RELAY), the relay the connection bar has chosen.
     openConnection: async (host, port, options) => {
       const o = options ?? {};
       const conn = await session.open({
-        host, port, limit: o.limit ?? 65536, relay: o.relay ?? null,
+        host, port, limit: o.limit ?? 65536, relay: o.relay ?? (relayUrl($("#relay").value) || null),
         ssl: Boolean(o.ssl), serverHostname: o.serverHostname ?? null, via: "python",
       });
       if (!conn.handle) throw conn.error;
