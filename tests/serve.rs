@@ -130,3 +130,30 @@ fn one_server_per_address_and_bad_arguments() {
         start_server("dup.demo", 4, Default::default(), |_, _| {}).unwrap().close();
     });
 }
+
+#[test]
+fn close_hands_on_what_was_written_before_the_connection_ends() {
+    run(async {
+        let (server, accepted) = keeping("flush.demo", 6);
+        let (_reader, writer) = open_connection("flush.demo", 6, Default::default()).await.unwrap();
+        sleep(Duration::ZERO).await;
+        let (sr, _sw) = accepted.borrow()[0].clone();
+        let sent: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+        writer.write(&sent).unwrap();
+        writer.close();
+        // The server reads nothing yet: the bytes wait, and so does the close.
+        let closed = Rc::new(std::cell::Cell::new(false));
+        let (flag, w) = (Rc::clone(&closed), writer.clone());
+        spawn_local(async move {
+            w.wait_closed().await.unwrap();
+            flag.set(true);
+        })
+        .unwrap();
+        sleep(Duration::from_millis(50)).await;
+        assert!(!closed.get(), "closed before its bytes were handed on");
+        assert_eq!(sr.read(-1).await.unwrap(), &sent[..]); // everything, then the FIN
+        sleep(Duration::from_millis(10)).await;
+        assert!(closed.get(), "closed once flushed");
+        server.close();
+    });
+}

@@ -5,8 +5,8 @@
 //! buffer fills and its `drain()` waits: the flow control of a loopback socket pair.
 //!
 //! # Python parity
-//! `close()` is a FIN followed by the end's `connection_lost(None)`; bytes written to an end
-//! that has closed are dropped (over TCP they would be answered by a reset).
+//! `close()` is a FIN, and the end's `connection_lost(None)` once its bytes are handed on;
+//! bytes written to an end that has closed are dropped (over TCP a reset would answer them).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -134,11 +134,14 @@ impl PipeEnd {
                 }
             }
         }
-        // An end that closed is over once its FIN is on its way.
+        // An end that closed is over once what it wrote has been handed on (as CPython's
+        // transport flushes before connection_lost), or the peer is gone too.
         for side in 0..2 {
             let done = {
                 let mut s = self.shared.borrow_mut();
-                let done = s.closed[side] && !s.lost[side];
+                let other = 1 - side;
+                let flushed = s.lanes[side].queued.is_empty() || s.closed[other] || s.lost[other];
+                let done = s.closed[side] && !s.lost[side] && flushed;
                 s.lost[side] |= done;
                 done
             };
