@@ -151,7 +151,7 @@ for (const which of BROWSERS) {
     });
 
     test('the script editor runs every example as python script.py would', { timeout: 180_000 }, async () => {
-      const { page, problems } = await driver.open(STATIC.url);
+      const { page, problems } = await driver.open(STATIC.url, { scheme: 'dark' });
       try {
         await waitReady(page);
         await page.click('#py-tab-script');
