@@ -32,11 +32,9 @@ import _streamlab_js as _js
 __all__ = ["open_connection", "start_server", "StreamReader", "StreamWriter", "Server", "install", "uninstall", "RELAY"]
 
 #: The relay every ``open_connection`` uses unless given ``relay=``: ``None`` (the in-page
-#: demo servers) or a ``ws://``/``wss://`` URL of a streamlab relay.
+#: demo servers; in the playground, the relay its connection bar chose) or a ``ws://`` /
+#: ``wss://`` URL of a streamlab relay.
 RELAY = None
-
-_OPTIONS_CONVERTER = None
-
 
 def _js_object(d):
     """A plain JavaScript object from a dict."""
