@@ -179,6 +179,25 @@ for (const which of BROWSERS) {
           assert.equal(await page.$$eval('#py-script-out .stderr', (e) => e.length), 0, `${id} wrote to stderr:\n${out}`);
         }
         await screenshots(page, `python-script-${which.name}`, 'dark');
+        // A script that leaves its server and connection open: at its end they are closed, as
+        // a process's sockets are at exit, so the next run serves there again; the tabs of a
+        // run stay until the next run starts.
+        const leaky = [
+          'import asyncio',
+          'async def main():',
+          '    await asyncio.start_server(lambda r, w: w.close(), "leak.demo", 1)',
+          '    r, w = await asyncio.open_connection("leak.demo", 1)',
+          '    print(await r.read())',
+          'asyncio.run(main())',
+        ].join('\n');
+        for (let run = 0; run < 2; run++) {
+          const r = await page.evaluate((src) => window.streamlab.python.runScript(src), leaky);
+          assert.deepEqual([r.status, r.stdout, r.stderr], [0, "b''\n", ''], `run ${run}`);
+        }
+        // (The tabs are drawn on the next animation frame.)
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        const tabs = await page.$$eval('#tabs [role=tab]', (t) => t.map((x) => x.textContent));
+        assert.deepEqual(tabs, ['leak.demo:1 · py', 'leak.demo:1 · server']);
         assertClean(problems, which.name);
       } finally {
         await page.close();

@@ -378,6 +378,9 @@ async function boot() {
       session.select(conn);
       return reader;
     },
+    forget: (handles) => {
+      for (const conn of session.connections.filter((c) => handles.includes(c.handle))) session.close(conn);
+    },
     scripts: EXAMPLES.map((x) => ({ id: x.id, title: x.title })),
   });
   session.addEventListener("change", () => {

@@ -10,14 +10,25 @@ const HISTORY_KEY = "streamlab.python.history";
 const HISTORY_MAX = 200;
 
 /** The panel, wired to `openConnection(host, port, options)` (the page's Session). */
-export function initPython({ openConnection: open, startServer, newStreamReader, scripts }) {
-  // What a running script opened, closed when it ends (as a process's sockets are at exit).
+export function initPython({ openConnection: open, startServer: serve, newStreamReader, forget, scripts }) {
+  // What a running script opened and served, closed when it ends (as a process's sockets are
+  // at exit); its tabs stay for a look until the next run, when forget(handles) drops them.
   let opened = null;
+  let servers = null;
+  let lastRun = [];
   const openConnection = async (...args) => {
     const handle = await open(...args);
     opened?.push(handle);
     return handle;
   };
+  const startServer = serve && (async (onConnection, ...args) => {
+    const server = await serve((handle) => {
+      opened?.push(handle);
+      onConnection(handle);
+    }, ...args);
+    servers?.push(server);
+    return server;
+  });
   // scripts: [{id, title}], each with www/py/examples/ID.py
   const out = $("#py-out");
   const input = $("#py-in");
@@ -179,13 +190,17 @@ export function initPython({ openConnection: open, startServer, newStreamReader,
     sink = scriptOut;
     $("#py-run").disabled = true;
     document.documentElement.dataset.scriptRunning = "1";
+    forget?.(lastRun);
     opened = [];
+    servers = [];
     try {
       const status = await (canBlock ? rt.runScript.callPromising(text) : rt.runScript(text));
       return { status, stdout: textOf(scriptOut, "stdout"), stderr: textOf(scriptOut, "stderr") };
     } finally {
+      for (const server of servers) server.close();
       for (const handle of opened) handle.writer.close();
-      opened = null;
+      lastRun = opened;
+      opened = servers = null;
       sink = out;
       $("#py-run").disabled = false;
       delete document.documentElement.dataset.scriptRunning;
