@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import puppeteer from 'puppeteer-core';
+import { launchChromium } from './chromium.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const url = process.env.STREAMLAB_PAGE_URL;
@@ -31,14 +31,7 @@ const wasmGzip = gz(all.filter((p) => p.endsWith('.wasm')));
 const jsCssGzip = gz(all.filter((p) => /\.(js|css)$/.test(p)));
 
 const MIB = Number(process.env.STREAMLAB_STREAM_MIB ?? 64);
-const browser = await puppeteer.launch({
-  protocolTimeout: 600_000,
-  browser: 'chrome',
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--proxy-server=127.0.0.1:9', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-});
+const browser = await launchChromium();
 try {
   // Time to interactive: navigation start to <html data-ready="1">, best of 3 cold loads.
   const interactive = [];

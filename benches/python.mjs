@@ -13,20 +13,13 @@
 // Prints one JSON object. Budgets (issue: the Python console): ready ≤ 5 s, a result ≤ 50 ms
 // after the data is there, async for ≥ 0.5× Pyodide's own reader.
 
-import puppeteer from 'puppeteer-core';
+import { launchChromium } from './chromium.mjs';
 
 const url = process.env.STREAMLAB_PAGE_URL;
 if (!url) throw new Error('STREAMLAB_PAGE_URL is not set: run `cargo xtask bench-python`');
 const MIB = Number(process.env.STREAMLAB_STREAM_MIB ?? 64);
 
-const browser = await puppeteer.launch({
-  protocolTimeout: 900_000,
-  browser: 'chrome',
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--proxy-server=127.0.0.1:9', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   await page.setCacheEnabled(false);

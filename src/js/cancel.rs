@@ -200,12 +200,16 @@ impl PendingCall {
 /// now (its bytes stay buffered, the reader is free for the next call at once) and the Promise
 /// rejects with `CancelledError`. Returns whether there was a waiting call to cancel.
 pub fn cancel(promise: &Promise) -> bool {
-    let id = Reflect::get(promise, &CALL_ID.into()).ok().and_then(|v| v.as_f64()).map(|v| v as u32);
-    let abort = id.and_then(|id| CALLS.with(|c| c.borrow().get(&id).cloned()));
-    abort.is_some_and(|a| {
+    call_of(promise).is_some_and(|a| {
         a.request();
         true
     })
+}
+
+/// The cancellation of the waiting call behind `promise`, if it is one.
+fn call_of(promise: &Promise) -> Option<Rc<Abort>> {
+    let id = Reflect::get(promise, &CALL_ID.into()).ok().and_then(|v| v.as_f64()).map(|v| v as u32)?;
+    CALLS.with(|c| c.borrow().get(&id).cloned())
 }
 
 /// The `abort` listener on a signal, removed when the call settles.
@@ -241,8 +245,7 @@ pub fn wait_for(promise: Promise, seconds: f64) -> Promise {
     if seconds.is_nan() {
         return Promise::reject(&named_error("ValueError", "cannot convert float NaN to integer"));
     }
-    let id = Reflect::get(&promise, &CALL_ID.into()).ok().and_then(|v| v.as_f64()).map(|v| v as u32);
-    let abort = id.and_then(|id| CALLS.with(|c| c.borrow().get(&id).cloned()));
+    let abort = call_of(&promise);
     let now = seconds <= 0.0;
     if now {
         // asyncio: a time-out of 0 cancels the call before it ever runs (this runs before the

@@ -249,14 +249,7 @@ impl Transport for MemoryTransport {
     /// There is no socket in a page: `peername` is the demo's name and port,
     /// `sockname` is `('page', 0)`.
     fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
-        let peer = (self.demo.host.to_owned(), self.demo.port);
-        let local = ("page".to_owned(), 0);
-        match name {
-            "peername" => Some(ExtraInfo::Address(peer.0, peer.1)),
-            "sockname" => Some(ExtraInfo::Address(local.0, local.1)),
-            "socket" => Some(ExtraInfo::Socket { laddr: local, raddr: peer }),
-            _ => None,
-        }
+        ExtraInfo::of_addresses(name, &("page".to_owned(), 0), &(self.demo.host.to_owned(), self.demo.port))
     }
 
     fn repr(&self) -> String {

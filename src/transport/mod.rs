@@ -40,6 +40,17 @@ pub enum ExtraInfo {
 }
 
 impl ExtraInfo {
+    /// `peername`, `sockname` or `socket` of a connection between `local` and `peer`; `None`
+    /// for other names (a transport answers those itself).
+    pub fn of_addresses(name: &str, local: &(String, u16), peer: &(String, u16)) -> Option<ExtraInfo> {
+        match name {
+            "peername" => Some(ExtraInfo::Address(peer.0.clone(), peer.1)),
+            "sockname" => Some(ExtraInfo::Address(local.0.clone(), local.1)),
+            "socket" => Some(ExtraInfo::Socket { laddr: local.clone(), raddr: peer.clone() }),
+            _ => None,
+        }
+    }
+
     /// Python's `repr()` of the value, e.g. `('127.0.0.1', 80)`.
     ///
     /// ```

@@ -269,19 +269,13 @@ impl Transport for PipeEnd {
     /// No socket: `sockname` and `peername` are the names the ends were given.
     fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
         let s = self.shared.borrow();
-        let (local, peer) = (s.names[self.side].clone(), s.names[self.other()].clone());
-        match name {
-            "peername" => Some(ExtraInfo::Address(peer.0, peer.1)),
-            "sockname" => Some(ExtraInfo::Address(local.0, local.1)),
-            "socket" => Some(ExtraInfo::Socket { laddr: local, raddr: peer }),
-            _ => None,
-        }
+        ExtraInfo::of_addresses(name, &s.names[self.side], &s.names[self.other()])
     }
 
     fn repr(&self) -> String {
+        let state = if self.is_closing() { " closing" } else { "" };
         let s = self.shared.borrow();
         let (host, port) = &s.names[self.other()];
-        let state = if s.closed[self.side] || s.lost[self.side] { " closing" } else { "" };
         format!("<PipeTransport {host}:{port}{state}>")
     }
 }

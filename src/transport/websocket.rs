@@ -541,14 +541,11 @@ impl Transport for WebSocketTransport {
     }
 
     fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
-        let s = self.state.borrow();
-        match name {
-            "peername" => Some(ExtraInfo::Address(s.peername.0.clone(), s.peername.1)),
-            "sockname" => Some(ExtraInfo::Address(s.sockname.0.clone(), s.sockname.1)),
-            "sslcontext" if self.ssl => Some(ExtraInfo::SslContext),
-            "socket" => Some(ExtraInfo::Socket { laddr: s.sockname.clone(), raddr: s.peername.clone() }),
-            _ => None,
+        if name == "sslcontext" {
+            return self.ssl.then_some(ExtraInfo::SslContext);
         }
+        let s = self.state.borrow();
+        ExtraInfo::of_addresses(name, &s.sockname, &s.peername)
     }
 
     fn repr(&self) -> String {

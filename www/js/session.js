@@ -90,12 +90,7 @@ export class Connection extends EventTarget {
       (this.limit !== 65536 ? `, limit=${this.limit}` : "") + (this.ssl ? ", ssl=True" : "") + ")";
     const entry = this.entry(src);
     try {
-      const c = await wasm().openConnection(this.host, this.port, opts);
-      this.handle = c; // the library's connection (what Python's streamlab module wraps)
-      this.reader = c.reader;
-      this.writer = c.writer;
-      this.unsubscribe = c.onEvent((e) => this.onEvent(e));
-      this.state = "open";
+      this.adopt(await wasm().openConnection(this.host, this.port, opts));
       this.finish(entry, { ok: true, text: null });
       return true;
     } catch (err) {
@@ -108,7 +103,7 @@ export class Connection extends EventTarget {
 
   /** Takes an open connection's `handle` (`{reader, writer, onEvent}`) as its own. */
   adopt(handle) {
-    this.handle = handle;
+    this.handle = handle; // the library's connection (what Python's streamlab module wraps)
     this.reader = handle.reader;
     this.writer = handle.writer;
     this.unsubscribe = handle.onEvent((e) => this.onEvent(e));

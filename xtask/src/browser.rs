@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use crate::run::{cargo, check, root};
-use crate::services::{cpython, Service};
+use crate::services::{cpython, start_fixtures, Service};
 use crate::setup;
 
 fn free_port() -> Result<u16, String> {
@@ -58,17 +58,7 @@ pub fn run(wasm_pack: bool, only: Option<&str>) -> Result<(), String> {
         "fixtures",
     ]))?;
     let target = root().join("target/release");
-    let fixtures = Service::start(&target.join("examples/fixtures").display().to_string(), &[], true)?;
-    let ports: Vec<(String, u16)> = fixtures
-        .first_line
-        .trim()
-        .trim_matches(['{', '}'])
-        .split(',')
-        .filter_map(|kv| {
-            let (k, v) = kv.split_once(':')?;
-            Some((k.trim_matches('"').to_owned(), v.parse().ok()?))
-        })
-        .collect();
+    let (fixtures, ports) = start_fixtures()?;
     let port = |name: &str| {
         ports.iter().find(|(k, _)| k == name).map(|&(_, p)| p).ok_or(format!("no {name} fixture"))
     };

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::run::{cargo, check, cmd, output, root};
 use crate::serve::{self, target_dir, Port};
-use crate::services::{cpython, Service};
+use crate::services::{cpython, start_fixtures};
 use crate::setup;
 use crate::static_host;
 
@@ -41,13 +41,10 @@ pub fn run() -> Result<(), String> {
     // The transcript differential's servers: the relay's loopback fixtures, allowed to the
     // relay, and CPython's transcripts of tests/transcripts/programs.py against them.
     check(&mut cargo(&["build", "--release", "--package", "streamlab-relay", "--example", "fixtures"]))?;
-    let fixtures =
-        Service::start(&target_dir().join("release/examples/fixtures").display().to_string(), &[], true)?;
+    let (fixtures, named) = start_fixtures()?;
     let ports = fixtures.first_line.trim().to_owned();
-    let allow: Vec<String> = fixture_ports(&ports)?
-        .into_iter()
-        .flat_map(|p| ["--allow".to_owned(), format!("127.0.0.1:{p}")])
-        .collect();
+    let allow: Vec<String> =
+        named.iter().flat_map(|(_, p)| ["--allow".to_owned(), format!("127.0.0.1:{p}")]).collect();
 
     // Only this run's pictures.
     let _ = std::fs::remove_dir_all(root().join("target/screenshots"));
@@ -78,14 +75,4 @@ pub fn run() -> Result<(), String> {
     drop(relay);
     drop(fixtures);
     result
-}
-
-/// The ports of the fixtures' JSON line (`{"echo":4000,…}`).
-fn fixture_ports(line: &str) -> Result<Vec<u16>, String> {
-    line.trim_matches(['{', '}'])
-        .split(',')
-        .map(|kv| kv.split_once(':').and_then(|(_, v)| v.trim().parse().ok()))
-        .collect::<Option<Vec<u16>>>()
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| format!("the fixtures printed {line:?}, not their ports"))
 }

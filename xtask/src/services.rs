@@ -68,3 +68,22 @@ pub fn cpython() -> Result<Command, String> {
     }
     Err("CPython 3.13.0 was not found (set STREAMLAB_PYTHON, or `pyenv install 3.13.0`)".into())
 }
+
+/// The relay's loopback fixtures (`relay/examples/fixtures.rs`, built in release), started,
+/// with their ports by name as they printed them (`{"echo":4000,…}`).
+pub fn start_fixtures() -> Result<(Service, Vec<(String, u16)>), String> {
+    let program = crate::serve::target_dir().join("release/examples/fixtures");
+    let fixtures = Service::start(&program.display().to_string(), &[], true)?;
+    let line = fixtures.first_line.trim();
+    let ports = line
+        .trim_matches(['{', '}'])
+        .split(',')
+        .map(|kv| {
+            let (k, v) = kv.split_once(':')?;
+            Some((k.trim_matches('"').to_owned(), v.trim().parse().ok()?))
+        })
+        .collect::<Option<Vec<(String, u16)>>>()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| format!("the fixtures printed {line:?}, not their ports"))?;
+    Ok((fixtures, ports))
+}
