@@ -144,6 +144,15 @@ for (const which of BROWSERS) {
         await page.keyboard.press('ArrowDown');
         await page.keyboard.press('ArrowDown');
         assert.equal(await page.$eval('#py-in', (e) => e.value), '');
+        // No keyboard trap: at an empty prompt Tab moves on; in code, Escape then Tab does.
+        await page.keyboard.press('Tab');
+        assert.notEqual(await page.evaluate(() => document.activeElement.id), 'py-in');
+        await page.focus('#py-in');
+        await page.keyboard.type('x = 1');
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Tab');
+        assert.notEqual(await page.evaluate(() => document.activeElement.id), 'py-in');
+        assert.equal(await page.$eval('#py-in', (e) => e.value), 'x = 1');
         assertClean(problems, which.name);
       } finally {
         await page.close();

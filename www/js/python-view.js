@@ -144,7 +144,7 @@ export function initPython({ openConnection: open, startServer: serve, newStream
       const text = input.value;
       input.value = "";
       submit(text);
-    } else if (e.key === "Tab" && !e.shiftKey) {
+    } else if (indents(e, input.value || more)) {
       e.preventDefault();
       input.setRangeText("    ", input.selectionStart, input.selectionEnd, "end");
     } else if (e.key === "c" && e.ctrlKey && input.selectionStart === input.selectionEnd) {
@@ -177,7 +177,7 @@ export function initPython({ openConnection: open, startServer: serve, newStream
     if (s) source.value = await scriptOf(s);
   });
   source.addEventListener("keydown", (e) => {
-    if (e.key === "Tab" && !e.shiftKey) {
+    if (indents(e, true)) {
       e.preventDefault();
       source.setRangeText("    ", source.selectionStart, source.selectionEnd, "end");
     }
@@ -222,6 +222,21 @@ export function initPython({ openConnection: open, startServer: serve, newStream
     source.value = text;
     tabs.find((t) => t.id === "py-tab-script")?.click();
   } };
+}
+
+/**
+ * Whether Tab indents (in code being typed, `where` true) rather than moving the focus on.
+ * Escape, then Tab, always moves on: no keyboard trap.
+ */
+let escaped = false;
+function indents(e, where) {
+  if (e.key !== "Tab") {
+    escaped = e.key === "Escape";
+    return false;
+  }
+  const indent = !e.shiftKey && !escaped && Boolean(where);
+  escaped = false;
+  return indent;
 }
 
 /** An example's script (www/py/examples/ID.py). */
