@@ -18,6 +18,9 @@ mod errors;
 mod observe;
 mod server;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use cancel::cancellable;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -399,23 +402,54 @@ impl StreamReader {
         cancellable(&options, async move { bytes_result(r.readline().await) })
     }
 
-    /// `readline()` for bindings, eager (see `CallOptions.eager`): the line as a string of
-    /// one character per byte (U+0000 to U+00FF), which crosses into Pyodide as a plain `str`
-    /// (`line.encode('latin-1')` is the bytes) — no buffer proxy per line. Lines over 4 KiB
-    /// come as a `Uint8Array`.
-    #[wasm_bindgen(js_name = readlineLatin1, skip_typescript)]
-    pub fn readline_latin1(&self) -> Result<JsValue, JsValue> {
-        fn latin1(outcome: Result<bytes::Bytes, crate::StreamError>) -> Result<JsValue, JsValue> {
-            match outcome {
-                Ok(line) if line.len() <= 4096 => {
-                    let units: Vec<u16> = line.iter().map(|&b| u16::from(b)).collect();
-                    Ok(js_sys::JsString::from_char_code(&units).into())
-                }
-                outcome => bytes_result(outcome),
-            }
+    /// `readline()` for bindings whose every call is costly (Python in Pyodide), eager (see
+    /// `CallOptions.eager`). A line up to 4 KiB comes as a string of one character per byte
+    /// (U+0000 to U+00FF), which crosses into Pyodide as a plain `str` without a buffer proxy
+    /// (`s.encode('latin-1')` is the bytes). When the buffer decided it and holds more whole
+    /// lines, they follow it in one `Uint8Array` (up to `ahead` bytes), lent: the binding hands
+    /// them out as its next `readline()`s without calling in, and `settle(key)` answers how
+    /// many it did when the library settles (see `stream::lend`).
+    #[wasm_bindgen(js_name = readlineAhead, skip_typescript)]
+    pub fn readline_ahead(
+        &self,
+        settle: js_sys::Function,
+        key: JsValue,
+        ahead: f64,
+    ) -> Result<JsValue, JsValue> {
+        const LINE_MAX: usize = 4096;
+        fn latin1(bytes: &[u8]) -> JsValue {
+            let units: Vec<u16> = bytes.iter().map(|&b| u16::from(b)).collect();
+            js_sys::JsString::from_char_code(&units).into()
         }
+        let ahead = ahead.clamp(0.0, 1e9) as usize;
         let r = self.0.clone();
-        cancel::eager(None, async move { latin1(r.readline().await) })
+        let lender = self.0.clone();
+        // Only a line decided at once is followed by a loan: the binding receives it before
+        // anything else runs. A line that had to wait comes alone.
+        let at_once = Rc::new(Cell::new(true));
+        let first_poll = Rc::clone(&at_once);
+        let outcome = cancel::eager(None, async move {
+            let line = r.readline().await.map_err(|e| to_js_error(&e))?;
+            let lent = match first_poll.get() && line.ends_with(b"\n") {
+                true => lender.lend_lines(ahead, move || {
+                    let answer = settle.call1(&JsValue::NULL, &key).ok().and_then(|n| n.as_f64());
+                    answer.map_or(0, |n| n as usize)
+                }),
+                false => bytes::Bytes::new(),
+            };
+            Ok(match (lent.is_empty(), line.len() <= LINE_MAX) {
+                (true, true) => latin1(&line),
+                (true, false) => Uint8Array::from(&line[..]).into(),
+                (false, _) => {
+                    let both = Uint8Array::new_with_length((line.len() + lent.len()) as u32);
+                    both.subarray(0, line.len() as u32).copy_from(&line);
+                    both.subarray(line.len() as u32, both.length()).copy_from(&lent);
+                    both.into()
+                }
+            })
+        });
+        at_once.set(false);
+        outcome
     }
 
     /// `readexactly(n, {signal})`.

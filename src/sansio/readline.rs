@@ -36,6 +36,34 @@ impl ReadLine {
     pub fn offset(&self) -> usize {
         self.0.offset()
     }
+
+    /// How many bytes from the front successive `readline()`s would return now, each without
+    /// waiting or failing: whole lines, each with its `\n` at most `limit` bytes in (where
+    /// CPython finds it and returns the line), and none while an exception is stored. Stops
+    /// before the line that would take the total past `max`, so at least `max` bytes are not
+    /// promised; the buffer is not touched.
+    ///
+    /// ```
+    /// use streamlab::sansio::{ReadLine, StreamBuffer};
+    /// let mut buf = StreamBuffer::new(3).unwrap();
+    /// buf.feed_data(b"ab\ncd\nlong\nx").unwrap();
+    /// assert_eq!(ReadLine::decided(&buf, usize::MAX), 6); // "long\n" overruns the limit
+    /// assert_eq!(ReadLine::decided(&buf, 5), 3);
+    /// ```
+    pub fn decided(buf: &StreamBuffer, max: usize) -> usize {
+        if buf.exception().is_some() {
+            return 0;
+        }
+        let bytes = buf.as_bytes();
+        let mut end = 0;
+        while let Some(i) = memchr::memchr(b'\n', &bytes[end..bytes.len().min(end + buf.limit() + 1)]) {
+            if end + i + 1 > max {
+                break;
+            }
+            end += i + 1;
+        }
+        end
+    }
 }
 
 impl Default for ReadLine {

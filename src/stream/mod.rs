@@ -2,6 +2,7 @@
 //! [`StreamProtocol`] a transport reports to, and what an observer sees of them
 //! ([`snapshot`](StreamReader::snapshot)s and [`Event`]s).
 
+pub mod lend;
 mod observe;
 mod protocol;
 mod reader;

@@ -210,6 +210,8 @@ impl Observers {
     /// Delivers `kind` now (or after the event being delivered). Call it with no borrow of
     /// the stream's state held.
     pub fn emit(&self, kind: EventKind) {
+        // Lent lines read before now are read before this event (see `lend`).
+        super::lend::settle();
         if !self.is_active() {
             return;
         }

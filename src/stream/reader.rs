@@ -7,6 +7,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use futures::Stream;
 
+use super::lend;
 use super::observe::{EventKind, Observers, Subscription};
 use super::snapshot::{CallArgs, ReaderSnapshot, WaitingCall};
 use super::waiter::WaiterSlot;
@@ -103,6 +104,7 @@ impl StreamReader {
     /// # Errors
     /// `AssertionError('feed_data after feed_eof')`.
     pub fn feed_data(&self, data: &[u8]) -> Result<(), StreamError> {
+        lend::settle();
         let mut buf = self.0.buf.borrow_mut();
         buf.feed_data(data)?;
         let flow = buf.has_flow();
@@ -120,6 +122,7 @@ impl StreamReader {
 
     /// The peer's EOF; wakes a waiting read. Buffered data stays readable.
     pub fn feed_eof(&self) {
+        lend::settle();
         let mut buf = self.0.buf.borrow_mut();
         let first = !buf.is_eof();
         buf.feed_eof();
@@ -132,6 +135,7 @@ impl StreamReader {
 
     /// Stores `exc`: a waiting read raises it, and so does every later read.
     pub fn set_exception(&self, exc: PyException) {
+        lend::settle();
         self.0.buf.borrow_mut().set_exception(exc.clone());
         if self.0.observers.is_active() {
             self.0.observers.emit(EventKind::Exception { exc: exc.clone() });
@@ -166,6 +170,7 @@ impl StreamReader {
 
     /// [`snapshot`](Self::snapshot), with `len` buffered bytes from `start` in its window.
     pub fn snapshot_window(&self, start: usize, len: usize) -> ReaderSnapshot {
+        lend::settle();
         let buf = self.0.buf.borrow();
         let bytes = buf.as_bytes();
         let start = start.min(bytes.len());
@@ -184,11 +189,13 @@ impl StreamReader {
 
     /// The stored exception.
     pub fn exception(&self) -> Option<PyException> {
+        lend::settle();
         self.0.buf.borrow().exception().cloned()
     }
 
     /// `at_eof()`: EOF was fed and the buffer is empty.
     pub fn at_eof(&self) -> bool {
+        lend::settle();
         self.0.buf.borrow().at_eof()
     }
 
@@ -199,6 +206,7 @@ impl StreamReader {
 
     /// A copy of the unread bytes, for display.
     pub fn buffered(&self) -> Bytes {
+        lend::settle();
         Bytes::copy_from_slice(self.0.buf.borrow().as_bytes())
     }
 
@@ -209,6 +217,7 @@ impl StreamReader {
 
     /// Whether the transport is paused by flow control.
     pub fn is_paused(&self) -> bool {
+        lend::settle();
         self.0.buf.borrow().is_paused()
     }
 
@@ -274,6 +283,7 @@ impl StreamReader {
     /// # Errors
     /// `RuntimeError` if another read waits; the exception `set_exception` stores meanwhile.
     pub async fn wait_for_data(&self, method: &'static str) -> Result<(), StreamError> {
+        lend::settle();
         let wait = self.0.waiter.register(method)?;
         self.with_buffer(StreamBuffer::before_wait);
         wait.await.map_err(StreamError::Raised)
@@ -298,6 +308,24 @@ impl StreamReader {
         })
     }
 
+    /// Lends the lines successive `readline()`s would return now (whole lines within the
+    /// limit, up to `max` bytes), consuming nothing until they are settled: see
+    /// [`lend`](super::lend). `handed_out` is asked, once, how many of them the caller's
+    /// program has read; those are then read for real. Empty when no line is decided.
+    pub fn lend_lines(&self, max: usize, handed_out: impl FnOnce() -> usize + 'static) -> Bytes {
+        lend::settle();
+        let buf = self.0.buf.borrow();
+        let end = ReadLine::decided(&buf, max);
+        if end == 0 {
+            return Bytes::new();
+        }
+        let lent = Bytes::copy_from_slice(&buf.as_bytes()[..end]);
+        drop(buf);
+        let lines = memchr::memchr_iter(b'\n', &lent).count();
+        lend::register(self.clone(), lines, Box::new(handed_out));
+        lent
+    }
+
     /// Drives a read: step it, and wait whenever it asks to; snapshots show what waits.
     ///
     /// Nobody observing (the common case) costs one `Cell` read per call: the call's events
@@ -307,6 +335,7 @@ impl StreamReader {
         args: impl Fn() -> CallArgs,
         mut op: O,
     ) -> Result<Bytes, StreamError> {
+        lend::settle();
         if self.0.observers.is_active() {
             // Boxed: the observed path must not make every read's future bigger.
             return Box::pin(self.run_observed(args(), Ok(op))).await;
@@ -325,6 +354,7 @@ impl StreamReader {
     /// A call refused before it started (a bad argument), as observers see it.
     #[cold]
     fn rejected<O: ReadOp>(&self, args: CallArgs, e: StreamError) -> Result<Bytes, StreamError> {
+        lend::settle();
         if self.0.observers.is_active() {
             Call::observed(&self.0.observers, O::METHOD, &args).finish(Err(&e));
         }
@@ -474,6 +504,7 @@ impl Default for StreamReader {
 impl fmt::Display for StreamReader {
     /// Python's `repr(reader)`, e.g. `<StreamReader 4 bytes eof limit=5>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        lend::settle();
         let waiter = self.0.waiter.is_taken().then_some("<Future pending cb=[Task.task_wakeup()]>");
         let transport = self.0.transport.borrow().as_ref().map(|t| t.repr());
         f.write_str(&self.0.buf.borrow().repr(waiter, transport.as_deref()))

@@ -186,6 +186,64 @@ print("done")
 r, w = await connect("script", [{"send": "al"}, {"sleep": 20}, {"send": "pha\nbe"}, {"sleep": 20}, {"send": "ta\n"}, {"fin": True}])
 print([line async for line in r])
 
+### lines-then-other-reads
+# readline() takes the whole lines after its own in one call (lent); any other call first
+# settles them, so what it sees is exactly what CPython's reader holds.
+r, w = await connect("script", [{"send": "a\nb\nc\nd\ne\nrest"}, {"fin": True}])
+await asyncio.sleep(0.2)  # everything is in
+print(await r.readline(), await r.readline())
+print(await r.read(3))
+print(await r.readline())
+print(await r.readexactly(2))
+print(await r.readuntil(b"s"))
+print(await r.read(), r.at_eof())
+
+### lines-and-at-eof
+r, w = await connect("script", [{"send": "1\n2\n3\n"}, {"fin": True}])
+await asyncio.sleep(0.2)
+while line := await r.readline():
+    print(line, r.at_eof())
+print(r.at_eof())
+
+### lines-break-then-readexactly
+r, w = await connect("script", [{"send": "x\ny\nz\n0123456789"}, {"fin": True}])
+await asyncio.sleep(0.2)
+async for line in r:
+    print(line)
+    if line == b"y\n":
+        break
+print(await r.readexactly(4))
+print([line async for line in r])
+
+### lines-up-to-an-overrun
+r, w = await connect("script", [{"send": "ab\ncd\nlong line\nef\n"}, {"fin": True}], limit=4)
+await asyncio.sleep(0.2)
+for _ in range(4):
+    try:
+        print(await r.readline())
+    except ValueError as e:
+        show(e)
+
+### lines-of-two-readers-interleaved
+r1, w1 = await connect("script", [{"send": "a1\na2\na3\n"}, {"fin": True}])
+r2, w2 = await connect("script", [{"send": "b1\nb2\nb3\n"}, {"fin": True}])
+await asyncio.sleep(0.2)
+async def drain(name, r):
+    async for line in r:
+        print(name, line)
+        await asyncio.sleep(0)
+await asyncio.gather(drain("one", r1), drain("two", r2))
+
+### lines-of-one-reader-two-tasks
+r, w = await connect("script", [{"send": "".join(f"{i}\n" for i in range(8))}, {"fin": True}])
+await asyncio.sleep(0.2)
+async def take(name, n):
+    for _ in range(n):
+        print(name, await r.readline())
+        await asyncio.sleep(0)
+await asyncio.gather(take("A", 4), take("B", 4))
+print(await r.read())
+
 ### at-eof-progression
 r, w = await connect("script", [{"send": "ab"}, {"fin": True}])
 await asyncio.sleep(0.2)  # the bytes and the EOF are both in
@@ -483,6 +541,21 @@ try:
 except ConnectionResetError as e:
     print(e is exc, e)
 print(reader.exception() is exc)
+
+### bare-reader-lines-then-state
+reader = asyncio.StreamReader(limit=8)
+reader.feed_data(b"1\n2\n3\n4\n")
+print(await reader.readline())
+print(reader)
+print(await reader.readline())
+reader.feed_data(b"5\n")
+print(reader)
+exc = ConnectionResetError(104, "Connection reset by peer")
+reader.set_exception(exc)
+try:
+    await reader.readline()
+except ConnectionResetError as e:
+    print(e is exc)
 
 ### bare-reader-feed-after-eof
 reader = asyncio.StreamReader()

@@ -13,7 +13,10 @@ streamlab relay to real TCP servers::
 
 It holds no stream logic of its own: every call is one call into the JavaScript API (its
 module registered as ``_streamlab_js``), and a read the buffer already decides returns
-without awaiting anything, as CPython's does. Exceptions are Python's own, with CPython's
+without awaiting anything, as CPython's does. ``readline`` also takes the whole lines after
+its own, lent (streamlab's ``stream::lend``): the next ``readline()`` calls return them without
+calling in, and the library reads them for real when it next does anything, before any view
+or transport runs — so ``async for line in reader`` costs one call per batch of lines. Exceptions are Python's own, with CPython's
 attributes and messages.
 
 Differences from CPython (a browser's, documented in streamlab's docs/asyncio-streams.md §9):
@@ -136,6 +139,33 @@ def _bytes(value):
     return value.to_bytes()
 
 
+#: The readers whose lent lines the library has yet to settle, by ``id``.
+_LOANS = {}
+
+
+def _settle_loan(key):
+    """Called by the library before it next does anything: how many lent lines the reader
+    ``key`` handed out (the library reads those for real); the others are forgotten."""
+    reader = _LOANS.pop(key, None)
+    if reader is None:
+        return 0
+    handed_out = reader._handed_out
+    reader._handed_out = 0
+    if reader._lent:  # some not handed out: lend less next time (what is lent is copied)
+        reader._lent.clear()
+        reader._ahead = _AHEAD_MIN
+    else:  # all handed out: lend more
+        reader._ahead = min(2 * reader._ahead, _AHEAD_MAX)
+    return handed_out
+
+
+#: How many bytes of lines a readline() borrows ahead, at first and at most.
+_AHEAD_MIN, _AHEAD_MAX = 1024, 1 << 16
+
+
+_SETTLE_LOAN = create_proxy(_settle_loan)
+
+
 class StreamReader:
     """asyncio.StreamReader, streamlab's: ``StreamReader(limit=65536)`` makes a bare reader
     to feed by hand (``feed_data``, ``feed_eof``, ``set_exception``)."""
@@ -150,7 +180,10 @@ class StreamReader:
             except JsException as e:
                 raise _python_error(e) from None
         self._r = _js_reader
-        self._readline = _js_reader.readlineLatin1  # bound once: a read is one call
+        self._readline = _js_reader.readlineAhead  # bound once: a read is one call
+        self._lent = []  # lines lent by the library, last first (see readline)
+        self._handed_out = 0
+        self._ahead = _AHEAD_MIN
         self._exception = None
 
     def __repr__(self):
@@ -166,17 +199,31 @@ class StreamReader:
         return _bytes(await _settle(self._call("read", n), self))
 
     async def readline(self):
+        lent = self._lent
+        if lent:
+            self._handed_out += 1
+            return lent.pop()
         try:
-            line = self._readline()
+            line = self._readline(_SETTLE_LOAN, id(self), self._ahead)
         except JsException as e:
             raise _python_error(e, self) from None
-        if type(line) is str:
-            return line.encode("latin-1")  # the common case, kept short: decided by the buffer
+        if type(line) is str:  # one line, decided by the buffer
+            return line.encode("latin-1")
         if _is_pending(line):
             line = await _settle(line, self)
             if type(line) is str:
                 return line.encode("latin-1")
-        return line.to_bytes()
+            return line.to_bytes()
+        data = line.to_bytes()
+        end = data.find(b"\n") + 1
+        if end == 0 or end == len(data):
+            return data  # one long line
+        # The line, then whole lines lent: handed out by the next readline() calls.
+        lines = data.split(b"\n")
+        lines.pop()  # after the last "\n"
+        lent += [line + b"\n" for line in reversed(lines)]
+        _LOANS[id(self)] = self
+        return lent.pop()
 
     async def readexactly(self, n):
         return _bytes(await _settle(self._call("readexactly", n), self))
