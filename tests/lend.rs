@@ -196,3 +196,16 @@ fn the_event_loop_settles_a_loan_at_its_next_turn() {
         assert_eq!(log.borrow().len(), 4);
     });
 }
+
+#[test]
+fn lending_settles_every_earlier_loan_first() {
+    let (a, b) = (StreamReader::new(64).unwrap(), StreamReader::new(64).unwrap());
+    a.feed_data(b"a1\na2\n").unwrap();
+    b.feed_data(b"b1\nb2\n").unwrap();
+    let (log, _sub) = recorder(&a);
+    let (_, handed_a, _) = lend(&a, 1024);
+    handed_a.set(1);
+    let _ = lend(&b, 1024);
+    assert_eq!(log.borrow().len(), 2, "a1 read when b lent: {:?}", log.borrow());
+    assert_eq!(a.buffered(), &b"a2\n"[..]);
+}

@@ -31,7 +31,8 @@ use futures::FutureExt;
 use super::StreamReader;
 use crate::runtime;
 
-/// One loan: whose lines, how many, and how to ask how many were handed out.
+/// The loan: whose lines, how many, and how to ask how many were handed out. There is at most
+/// one: lending settles the one before.
 struct Loan {
     reader: StreamReader,
     lines: usize,
@@ -39,22 +40,23 @@ struct Loan {
 }
 
 thread_local! {
-    static LOANS: RefCell<Vec<Loan>> = const { RefCell::new(Vec::new()) };
+    static LOAN: RefCell<Option<Loan>> = const { RefCell::new(None) };
     static ANY: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Registers a loan of `lines` lines of `reader` (see [`StreamReader::lend_lines`]).
+/// Registers a loan of `lines` lines of `reader` (see [`StreamReader::lend_lines`], which
+/// settles first).
 pub(super) fn register(reader: StreamReader, lines: usize, handed_out: Box<dyn FnOnce() -> usize>) {
-    LOANS.with(|loans| loans.borrow_mut().push(Loan { reader, lines, handed_out }));
-    if !ANY.replace(true) {
-        // At the latest when the binding's code gives the event loop back. Natively outside
-        // `runtime::run` there is no loop: the next touch settles.
-        let _ = runtime::spawn_local(async { settle() });
-    }
+    let earlier = LOAN.with(|loan| loan.borrow_mut().replace(Loan { reader, lines, handed_out }));
+    debug_assert!(earlier.is_none(), "a loan was not settled before the next");
+    ANY.set(true);
+    // At the latest when the binding's code gives the event loop back. Natively outside
+    // `runtime::run` there is no loop: the next touch settles.
+    let _ = runtime::spawn_local(async { settle() });
 }
 
-/// Settles every loan: reads the lines handed out, for real. Every entry point of a reader
-/// and every event calls it first; it costs one `Cell` read when nothing is lent.
+/// Settles the loan: reads the lines handed out, for real. Every entry point of a reader and
+/// every event calls it first; it costs one `Cell` read when nothing is lent.
 #[inline]
 pub fn settle() {
     if ANY.get() {
@@ -65,13 +67,11 @@ pub fn settle() {
 #[cold]
 #[inline(never)]
 fn settle_now() {
-    let loans = LOANS.with(|loans| std::mem::take(&mut *loans.borrow_mut()));
     ANY.set(false);
-    for loan in loans {
-        for _ in 0..(loan.handed_out)().min(loan.lines) {
-            // Decided by the buffer when lent, and nothing touched it since: ready at once.
-            let line = loan.reader.readline().now_or_never();
-            debug_assert!(matches!(line, Some(Ok(_))), "a lent line was not there: {line:?}");
-        }
+    let Some(loan) = LOAN.with(|loan| loan.borrow_mut().take()) else { return };
+    for _ in 0..(loan.handed_out)().min(loan.lines) {
+        // Decided by the buffer when lent, and nothing touched it since: ready at once.
+        let line = loan.reader.readline().now_or_never();
+        debug_assert!(matches!(line, Some(Ok(_))), "a lent line was not there: {line:?}");
     }
 }
