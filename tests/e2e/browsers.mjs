@@ -128,8 +128,8 @@ export async function launch(which) {
   await browserFor('light');
   return {
     name: which.name,
-    open: async (url, { viewport = VIEWPORTS[0], scheme = 'light' } = {}) =>
-      openPage(await browserFor(scheme), url, { viewport, scheme, emulate: which.name === 'chrome' }),
+    open: async (url, { viewport = VIEWPORTS[0], scheme = 'light', origins = [] } = {}) =>
+      openPage(await browserFor(scheme), url, { viewport, scheme, origins, emulate: which.name === 'chrome' }),
     close: async () => {
       const all = await Promise.allSettled(browsers.values());
       await Promise.all(all.filter((r) => r.status === 'fulfilled').map((r) => r.value.close()));
@@ -138,10 +138,11 @@ export async function launch(which) {
 }
 
 /**
- * Opens `url` in a new page of `browser` and records what goes wrong. Returns
- * `{ page, problems }`; `problems` grows until the page is closed.
+ * Opens `url` in a new page of `browser` and records what goes wrong (a request to any origin
+ * but the page's and `origins`, loopback all, among it). Returns `{ page, problems }`;
+ * `problems` grows until the page is closed.
  */
-async function openPage(browser, url, { viewport, scheme, emulate }) {
+async function openPage(browser, url, { viewport, scheme, origins, emulate }) {
   const page = await browser.newPage();
   await page.setViewport(viewport);
   if (emulate) await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
@@ -166,7 +167,7 @@ async function openPage(browser, url, { viewport, scheme, emulate }) {
       problems.push(`request to an unparsable URL: ${u}`);
       return;
     }
-    if (o.origin !== origin || !isLoopback(o.hostname)) problems.push(`off-origin request: ${u}`);
+    if (!(o.origin === origin || origins.includes(o.origin)) || !isLoopback(o.hostname)) problems.push(`off-origin request: ${u}`);
   });
   page.on('requestfailed', (r) => {
     if (r.url() !== implicitIcon) problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`);

@@ -3,14 +3,19 @@
 // indents, Ctrl-C and Stop cancel the running statement) and a script editor that runs a whole
 // program as `python script.py` would. Python loads on first use; the buttons never wait for it.
 
-import { python, canBlock } from "./python.js";
+import { python, canBlock, oneScriptAtATime } from "./python.js";
+import { wasm } from "./wasm.js";
 
-const $ = (sel) => document.querySelector(sel);
 const HISTORY_KEY = "streamlab.python.history";
 const HISTORY_MAX = 200;
 
-/** The panel, wired to `openConnection(host, port, options)` (the page's Session). */
-export function initPython({ openConnection: open, startServer: serve, newStreamReader, forget, scripts }) {
+/**
+ * The panel of the playground in `root` (its state flags — `data-python`, `data-python-busy`,
+ * `data-script-running` — on `flags`), wired to `openConnection(host, port, options)` and the
+ * others (the playground's Session).
+ */
+export function initPython(root, flags, { openConnection: open, startServer: serve, newStreamReader, forget, scripts }) {
+  const $ = (sel) => root.querySelector(sel);
   // What a running script opened and served, closed when it ends (as a process's sockets are
   // at exit); its tabs stay for a look until the next run, when forget(handles) drops them.
   let opened = null;
@@ -36,7 +41,7 @@ export function initPython({ openConnection: open, startServer: serve, newStream
   const status = $("#py-status");
   const scriptOut = $("#py-script-out");
   let sink = out; // where stdout and stderr go: the console, or the script's output
-  let runtime = null;
+  let runtime = null; // {rt, console, page}
   let more = false;
   const queue = [];
   let busy = false;
@@ -58,8 +63,17 @@ export function initPython({ openConnection: open, startServer: serve, newStream
     }
     sink.scrollTop = sink.scrollHeight;
   };
-  const stdout = write("stdout");
-  const stderr = write("stderr");
+  // What Python prints, also told to whoever embeds the playground (a `streamlab-output`
+  // event on `flags`: embed.html's postMessage API, a tutorial's script).
+  const told = (cls) => {
+    const show = write(cls);
+    return (text) => {
+      show(text);
+      flags.dispatchEvent(new CustomEvent("streamlab-output", { detail: { stream: cls, text } }));
+    };
+  };
+  const stdout = told("stdout");
+  const stderr = told("stderr");
   const echo = write("echo");
 
   function progress(text, fraction) {
@@ -68,25 +82,33 @@ export function initPython({ openConnection: open, startServer: serve, newStream
     status.querySelector("progress").value = fraction;
   }
 
-  async function start() {
-    if (runtime) return runtime;
-    input.placeholder = "";
-    try {
-      runtime = await python({ openConnection, startServer, newStreamReader, progress, out: (t) => stdout(t), err: (t) => stderr(t) });
-    } catch (e) {
-      progress("", 1);
-      stderr(`Python could not start: ${e.message ?? e}\n`);
-      throw e;
-    }
-    sink = out;
-    stdout(runtime.banner);
-    echo(">>> import asyncio\n");
-    if (!canBlock) {
-      stderr("This browser lacks JavaScript Promise Integration: asyncio.run() cannot block here. " +
-        "Use top-level await in the console (await main()).\n");
-    }
-    document.documentElement.dataset.python = "ready";
-    return runtime;
+  let starting = null;
+  /** Python for this panel, started once (the page's Pyodide, loaded on first use). */
+  function start() {
+    starting ??= (async () => {
+      input.placeholder = "";
+      try {
+        const rt = await python(progress);
+        const api = { openConnection, startServer, StreamReader: wasm().StreamReader, newStreamReader };
+        const page = rt.page(api, (t) => stdout(t), (t) => stderr(t));
+        runtime = { rt, page, console: rt.console(page) };
+      } catch (e) {
+        starting = null;
+        progress("", 1);
+        stderr(`Python could not start: ${e.message ?? e}\n`);
+        throw e;
+      }
+      sink = out;
+      write("stdout")(runtime.rt.banner); // the console's own, not the program's output
+      echo(">>> import asyncio\n");
+      if (!canBlock) {
+        stderr("This browser lacks JavaScript Promise Integration: asyncio.run() cannot block here. " +
+          "Use top-level await in the console (await main()).\n");
+      }
+      flags.dataset.python = "ready";
+      return runtime;
+    })();
+    return starting;
   }
 
   function setPrompt() {
@@ -96,7 +118,7 @@ export function initPython({ openConnection: open, startServer: serve, newStream
   async function drainQueue() {
     if (busy) return;
     busy = true;
-    document.documentElement.dataset.pythonBusy = "1";
+    flags.dataset.pythonBusy = "1";
     try {
       const rt = await start();
       while (queue.length) {
@@ -107,7 +129,7 @@ export function initPython({ openConnection: open, startServer: serve, newStream
       }
     } catch { /* reported by start() */ } finally {
       busy = false;
-      delete document.documentElement.dataset.pythonBusy;
+      delete flags.dataset.pythonBusy;
     }
   }
 
@@ -185,30 +207,32 @@ export function initPython({ openConnection: open, startServer: serve, newStream
   $("#py-run").addEventListener("click", () => runScript(source.value));
 
   async function runScript(text) {
-    const rt = await start();
-    scriptOut.replaceChildren();
-    sink = scriptOut;
+    const { rt, page } = await start();
     $("#py-run").disabled = true;
-    document.documentElement.dataset.scriptRunning = "1";
-    forget?.(lastRun);
-    opened = [];
-    servers = [];
-    try {
-      const status = await (canBlock ? rt.runScript.callPromising(text) : rt.runScript(text));
-      return { status, stdout: textOf(scriptOut, "stdout"), stderr: textOf(scriptOut, "stderr") };
-    } finally {
-      for (const server of servers) server.close();
-      for (const handle of opened) handle.writer.close();
-      lastRun = opened;
-      opened = servers = null;
-      sink = out;
-      $("#py-run").disabled = false;
-      delete document.documentElement.dataset.scriptRunning;
-    }
+    flags.dataset.scriptRunning = "1";
+    return oneScriptAtATime(async () => {
+      scriptOut.replaceChildren();
+      sink = scriptOut;
+      forget?.(lastRun);
+      opened = [];
+      servers = [];
+      try {
+        const status = await (canBlock ? rt.runScript.callPromising(text, page) : rt.runScript(text, page));
+        return { status, stdout: textOf(scriptOut, "stdout"), stderr: textOf(scriptOut, "stderr") };
+      } finally {
+        for (const server of servers) server.close();
+        for (const handle of opened) handle.writer?.close();
+        lastRun = opened;
+        opened = servers = null;
+        sink = out;
+        $("#py-run").disabled = false;
+        delete flags.dataset.scriptRunning;
+      }
+    });
   }
 
   // ---- tabs: console | script ----
-  const tabs = [...document.querySelectorAll("#python [role=tab]")];
+  const tabs = [...root.querySelectorAll("#python [role=tab]")];
   for (const tab of tabs) {
     tab.addEventListener("click", () => {
       for (const t of tabs) {
@@ -218,7 +242,9 @@ export function initPython({ openConnection: open, startServer: serve, newStream
     });
   }
 
-  return { start, submit, interrupt, runScript, showScript: (text) => {
+  return { start, submit, interrupt, runScript, source: () => source.value, setScript: (text) => {
+    source.value = text;
+  }, clearOutput: () => scriptOut.replaceChildren(), showScript: (text) => {
     source.value = text;
     tabs.find((t) => t.id === "py-tab-script")?.click();
   } };

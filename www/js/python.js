@@ -1,7 +1,7 @@
 // The page's Python: Pyodide (CPython 3.13, served with the page from dist/pyodide/), loaded
 // on first use, with the `streamlab` module installed — asyncio.open_connection and the stream
-// classes are streamlab's — and the console of www/py/console.py. Connections Python opens go
-// through the page's Session, so they appear in the tabs, the buffer view and the timeline.
+// classes are streamlab's — and the console of www/py/console.py. Connections a playground's
+// Python opens go through its Session, so they appear in its tabs, buffer view and timeline.
 
 import { wasm } from "./wasm.js";
 
@@ -10,42 +10,50 @@ const here = (path) => new URL(path, import.meta.url).href;
 let loading = null;
 
 /**
- * Pyodide with streamlab, loaded once (later calls share it). `hooks.openConnection` (host,
- * port, options) opens a connection for Python and `hooks.startServer` starts a server (both
- * through the page's Session, so their connections get tabs), `hooks.newStreamReader(limit)`
- * makes a bare reader the views show; `progress(text, fraction)`
- * reports the load; `out(text)` / `err(text)` receive stdout and stderr as they are written.
+ * Pyodide with streamlab, loaded once per page (every playground on it shares it).
+ * `progress(text, fraction)` reports the load (to every caller while it loads). Resolves with
+ * `{console(page), runScript(source, page), page(api, out, err), banner}`: a `page` is one
+ * playground's — the JS API its Python talks to (`openConnection(host, port, options)`,
+ * `startServer`, `StreamReader`, `newStreamReader(limit)`: through its Session, so its views
+ * show them) and `out(text)` / `err(text)`, where its stdout and stderr go as written.
  */
-export function python(hooks) {
-  loading ??= load(hooks).catch((e) => {
+export function python(progress) {
+  watchers.add(progress);
+  loading ??= load((text, fraction) => {
+    for (const w of watchers) w(text, fraction);
+    if (fraction >= 1) watchers.clear();
+  }).catch((e) => {
     loading = null;
+    for (const w of watchers) w("", 1);
+    watchers.clear();
     throw e;
   });
   return loading;
 }
+const watchers = new Set();
 
 /** Whether this browser can run `asyncio.run()` in the page (JavaScript Promise Integration). */
 export const canBlock = typeof WebAssembly.Suspending === "function";
 
-async function load({ openConnection, startServer, newStreamReader, progress, out, err }) {
+let scripts = Promise.resolve();
+/** Runs `run()` after every script started before it ended: one script at a time per page
+ *  (scripts share `__main__` and the event loop's `asyncio.run`). */
+export function oneScriptAtATime(run) {
+  const turn = scripts.then(run, run);
+  scripts = turn.catch(() => {});
+  return turn;
+}
+
+async function load(progress) {
   progress("Loading Python 3.13 (Pyodide)…", 0.1);
   const { loadPyodide } = await import(here("../pyodide/pyodide.mjs"));
   progress("Starting Python…", 0.4);
   const py = await loadPyodide({ indexURL: here("../pyodide/"), fullStdLib: false });
   progress("Installing streamlab…", 0.85);
-  const sink = (write) => {
-    const decoder = new TextDecoder();
-    return { write: (bytes) => (write(decoder.decode(bytes, { stream: true })), bytes.length) };
-  };
-  py.setStdout(sink(out));
-  py.setStderr(sink(err));
-  const api = wasm();
-  py.registerJsModule("_streamlab_js", {
-    openConnection: openConnection ?? api.openConnection,
-    startServer: startServer ?? api.startServer,
-    StreamReader: api.StreamReader,
-    ...(newStreamReader ? { newStreamReader } : {}),
-  });
+  // Output of code that runs for no playground (e.g. a task nobody's console started).
+  py.setStdout({ batched: (text) => console.log(text) });
+  py.setStderr({ batched: (text) => console.error(text) });
+  py.registerJsModule("_streamlab_js", wasm());
   for (const name of ["streamlab.py", "console.py"]) {
     const res = await fetch(here(`../py/${name}`));
     if (!res.ok) throw new Error(`${name}: ${res.status}`);
@@ -56,8 +64,14 @@ import sys
 sys.path.insert(0, "/home/pyodide")
 import streamlab, console
 streamlab.install()
+console.route_output()
 `);
   const mod = py.pyimport("console");
   progress("", 1);
-  return { py, console: mod.Console(), runScript: mod.run_script, banner: mod.BANNER };
+  return {
+    page: (api, out, err) => mod.Page(api, out, err),
+    console: (page) => mod.Console(page),
+    runScript: mod.run_script,
+    banner: mod.BANNER,
+  };
 }

@@ -113,6 +113,7 @@ export class Connection extends EventTarget {
 
   onEvent(e) {
     this.events.push(e);
+    this.session?.onStreamEvent?.(this, e);
     this.t0 ??= e.t;
     if (e.type === "callStarted") {
       this.calls.set(e.id, e.method);
@@ -229,10 +230,13 @@ export class Session extends EventTarget {
     super();
     this.connections = [];
     this.active = null;
+    /** Called with (connection, event) for every event of every connection, when set. */
+    this.onStreamEvent = null;
   }
 
   async open(params) {
     const conn = new Connection(params);
+    conn.session = this;
     this.connections.push(conn);
     this.select(conn);
     await conn.open();
@@ -242,6 +246,7 @@ export class Session extends EventTarget {
   /** Shows a connection the library opened itself (a server's side of one), not selected. */
   adopt(handle, params) {
     const conn = new Connection(params);
+    conn.session = this;
     conn.adopt(handle);
     this.connections.push(conn);
     this.dispatchEvent(new Event("change"));

@@ -2,13 +2,17 @@
 runner as ``python script.py`` does, both on Pyodide with streamlab's streams installed.
 
 The page drives it: ``await console.push(line)`` per line typed (``True`` while a block
-continues), ``console.interrupt()`` for Ctrl-C, ``run_script(source)`` for the editor.
+continues), ``console.interrupt()`` for Ctrl-C, ``run_script(source)`` for the editor. Several
+playgrounds on one page share one Pyodide: each console and script has its own ``Page`` (its
+JavaScript API and its output), which the code it runs and the tasks it starts inherit.
 """
 
 import ast
 import asyncio
 import code
+import contextvars
 import inspect
+import io
 import linecache
 import sys
 import traceback
@@ -21,6 +25,51 @@ BANNER = (
     'Use "await" directly instead of "asyncio.run()".\n'
     'Type "help", "copyright", "credits" or "license" for more information.\n'
 )
+
+class Page:
+    """One playground: the JavaScript API its Python talks to (``streamlab.API``) and where
+    its stdout and stderr go (``out(text)``, ``err(text)``)."""
+
+    def __init__(self, api=None, out=None, err=None):
+        self.api, self.out, self.err = api, out, err
+
+    def enter(self):
+        """Makes this the page of the running context; returns what ``leave`` restores."""
+        return streamlab.API.set(self.api), _PAGE.set(self)
+
+    @staticmethod
+    def leave(tokens):
+        streamlab.API.reset(tokens[0])
+        _PAGE.reset(tokens[1])
+
+
+_PAGE = contextvars.ContextVar("streamlab_page", default=None)
+
+
+class _Output(io.TextIOBase):
+    """``sys.stdout`` / ``sys.stderr``: the running context's page's, else Pyodide's."""
+
+    def __init__(self, name, fallback):
+        self._name, self._fallback = name, fallback
+
+    def write(self, text):
+        page = _PAGE.get()
+        sink = getattr(page, self._name, None) if page is not None else None
+        if sink is None:
+            return self._fallback.write(text)
+        sink(text)
+        return len(text)
+
+    def flush(self):
+        self._fallback.flush()
+
+
+def route_output():
+    """Sends each page's output to its own sinks (once, at start)."""
+    if not isinstance(sys.stdout, _Output):
+        sys.stdout = _Output("out", sys.stdout)
+        sys.stderr = _Output("err", sys.stderr)
+
 
 # Frames of the machinery between the user's code and the error, which CPython's own
 # tracebacks do not have here (this module, the streams binding, Pyodide's runner).
@@ -59,10 +108,11 @@ def _strip(te, seen=None):
 class Console(code.InteractiveConsole):
     """``python -m asyncio``'s console: top-level ``await``, results by ``repr``."""
 
-    def __init__(self, locals=None):
+    def __init__(self, page=None, locals=None):
         if locals is None:
             locals = {"__name__": "__main__", "__builtins__": __builtins__, "asyncio": asyncio}
         super().__init__(locals, filename="<stdin>")
+        self.page = page or Page()
         self.compile.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         self._ready = None
         self._task = None
@@ -73,11 +123,15 @@ class Console(code.InteractiveConsole):
 
     async def push(self, line):
         """One line typed; ``True`` while the statement continues (the ``... `` prompt)."""
-        more = super().push(line)
-        ready, self._ready = self._ready, None
-        if ready is not None:
-            await self._run(ready)
-        return more
+        tokens = self.page.enter()
+        try:
+            more = super().push(line)
+            ready, self._ready = self._ready, None
+            if ready is not None:
+                await self._run(ready)
+            return more
+        finally:
+            Page.leave(tokens)
 
     async def _run(self, compiled):
         self._interrupted = False
@@ -120,10 +174,18 @@ class Console(code.InteractiveConsole):
         sys.stderr.write(data)
 
 
-def run_script(source, filename="script.py"):
+def run_script(source, page=None, filename="script.py"):
     """Runs ``source`` as ``python script.py`` would (``asyncio.run(main())`` included):
-    in a fresh ``__main__``, an uncaught exception printed as CPython prints it. Returns the
-    exit status."""
+    in a fresh ``__main__``, an uncaught exception printed as CPython prints it, for ``page``.
+    Returns the exit status."""
+    tokens = (page or Page()).enter()
+    try:
+        return _run_script(source, filename)
+    finally:
+        Page.leave(tokens)
+
+
+def _run_script(source, filename):
     # Tracebacks quote the script's lines, as they do from a file.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     main = types.ModuleType("__main__")

@@ -25,6 +25,7 @@ have no socket (``peername`` is the demo's name and port).
 """
 
 import asyncio
+import contextvars
 import inspect
 import socket
 
@@ -44,6 +45,16 @@ def _js_object(d):
     import js
 
     return to_js(d, dict_converter=js.Object.fromEntries)
+
+
+#: The JavaScript API this code talks to: ``_streamlab_js`` unless set. A page with several
+#: playgrounds sharing one Pyodide sets it per console and script, so each one's connections
+#: show in its own views (tasks inherit it).
+API = contextvars.ContextVar("streamlab_api", default=None)
+
+
+def _api():
+    return API.get() or _js
 
 
 _EAGER = None
@@ -175,8 +186,9 @@ class StreamReader:
             try:
                 # The page shows a bare reader in its views (newStreamReader); elsewhere, a
                 # plain one.
-                make = getattr(_js, "newStreamReader", None)
-                _js_reader = make(limit) if make is not None else _js.StreamReader.new(limit)
+                api = _api()
+                make = getattr(api, "newStreamReader", None)
+                _js_reader = make(limit) if make is not None else api.StreamReader.new(limit)
             except JsException as e:
                 raise _python_error(e) from None
         self._r = _js_reader
@@ -343,7 +355,7 @@ async def open_connection(host=None, port=None, *, limit=2**16, ssl=None, server
     if server_hostname is not None:
         options["serverHostname"] = server_hostname
     try:
-        connection = await _js.openConnection(host, port, _js_object(options))
+        connection = await _api().openConnection(host, port, _js_object(options))
     except JsException as e:
         raise _python_error(e) from None
     reader = StreamReader(_js_reader=connection.reader)
@@ -445,7 +457,7 @@ async def start_server(client_connected_cb, host=None, port=None, *, limit=2**16
 
     proxy = create_proxy(on_connection)
     try:
-        js_server = await _js.startServer(proxy, host, port, _js_object({"limit": limit}))
+        js_server = await _api().startServer(proxy, host, port, _js_object({"limit": limit}))
     except JsException as e:
         proxy.destroy()
         raise _python_error(e) from None
