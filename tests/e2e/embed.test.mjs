@@ -179,6 +179,38 @@ for (const which of BROWSERS) {
       }
     });
 
+    test('view, readonly, height and theme shape the embed', { timeout: 90_000 }, async () => {
+      const { page, problems } = await driver.open(at(STATIC, 'embed.html?view=console,script&readonly=1&height=420&theme=dark&host=lines.demo&port=9001'));
+      try {
+        await waitReady(page);
+        const got = await page.evaluate(() => {
+          const shown = (s) => getComputedStyle(document.querySelector(s)).display !== 'none';
+          return {
+            problems: document.querySelector('#problems').hidden,
+            connect: shown('#connect-form'), workbench: shown('.workbench'), python: shown('#python'),
+            tabs: !document.querySelector('#python .py-tabs').hidden,
+            readOnly: document.querySelector('#py-source').readOnly,
+            height: document.querySelector('#playground').getBoundingClientRect().height,
+            theme: document.documentElement.dataset.theme,
+            dark: getComputedStyle(document.documentElement).colorScheme,
+          };
+        });
+        assert.deepEqual(got, { problems: true, connect: false, workbench: false, python: true, tabs: true, readOnly: true, height: 420, theme: 'dark', dark: 'dark' });
+        // The console works.
+        await page.focus('#py-in');
+        await page.keyboard.type('r, w = await asyncio.open_connection("lines.demo", 9001)');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.documentElement.dataset.python === 'ready' && !document.documentElement.dataset.pythonBusy, { timeout: 60_000, polling: 50 });
+        await page.keyboard.type('w.write(b"2\\n"); await r.readline()');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.querySelector('#py-out').textContent.includes("b'line 1\\n'"), { timeout: 10_000, polling: 50 });
+        await screenshots(page, `embed-console-${which.name}`, 'dark');
+        assertClean(problems, `${which.name}: view/readonly/height/theme`);
+      } finally {
+        await page.close();
+      }
+    });
+
     for (const scheme of SCHEMES) {
       test(`the lesson: every step runs (${scheme})`, { timeout: 300_000 }, async () => {
         const { page, problems } = await driver.open(at(STATIC, 'learn.html'), { scheme });
