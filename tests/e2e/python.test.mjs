@@ -131,6 +131,13 @@ for (const which of BROWSERS) {
           'KeyboardInterrupt',
           '',
         ].join('\n'));
+        // Ctrl-C while a block is being typed drops it, as the REPL does.
+        await type(page, 'for i in range(3):');
+        await page.keyboard.down('Control');
+        await page.keyboard.press('c');
+        await page.keyboard.up('Control');
+        await page.waitForFunction(() => document.querySelector('#py-prompt').textContent === '>>>', { timeout: 5_000 });
+        assert.equal(await since(page, '>>> for i in range(3):'), '>>> for i in range(3):\n\nKeyboardInterrupt\n');
         await screenshots(page, `python-console-${which.name}`, 'light');
 
         // History survives a reload: ↑ brings back the last line, ↑ again the one before.

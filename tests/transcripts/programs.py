@@ -623,6 +623,22 @@ server.close()
 await server.wait_closed()
 print(server.is_serving(), server.sockets)
 
+### start-server-handler-prints
+async def shout(reader, writer):
+    line = await reader.readline()
+    print("server got", line)
+    writer.write(line.upper())
+    await writer.drain()
+    writer.close()
+server = await asyncio.start_server(shout, *LOCAL)
+r, w = await asyncio.open_connection(*address(server))
+w.write(b"quiet\n")
+print("client got", await r.readline())
+w.close()
+await w.wait_closed()
+server.close()
+await server.wait_closed()
+
 ### start-server-async-with
 async def count(reader, writer):
     data = await reader.read()

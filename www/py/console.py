@@ -171,7 +171,8 @@ class Console(code.InteractiveConsole):
         self.write(format_exception(value))
 
     def write(self, data):
-        sys.stderr.write(data)
+        # To this console's page even when called from outside a statement (interrupt()).
+        (self.page.err or sys.stderr.write)(data)
 
 
 def run_script(source, page=None, filename="script.py"):

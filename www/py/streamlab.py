@@ -445,13 +445,17 @@ async def start_server(client_connected_cb, host=None, port=None, *, limit=2**16
         name = next(iter(kwds))
         raise TypeError(f"start_server() got an unexpected keyword argument '{name}'")
     server = None
+    # Handlers run in the context start_server was called in, as CPython's do (its accept
+    # callback keeps the caller's): the page's API and output, streamlab.API.
+    context = contextvars.copy_context()
 
     def on_connection(connection):
+        ctx = context.copy()
         reader = StreamReader(_js_reader=connection.reader)
         writer = StreamWriter(connection.writer, reader)
-        res = client_connected_cb(reader, writer)
+        res = ctx.run(client_connected_cb, reader, writer)
         if inspect.iscoroutine(res):
-            task = asyncio.ensure_future(res)
+            task = asyncio.get_event_loop().create_task(res, context=ctx)
             server._tasks.add(task)
             task.add_done_callback(lambda t: _client_done(server, t, writer))
 
