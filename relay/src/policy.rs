@@ -138,27 +138,29 @@ impl Policy {
     }
 }
 
-/// An IPv4-mapped or -compatible IPv6 address as the IPv4 address it stands for.
+/// The address a dual-stack socket dials: an IPv4-mapped `::ffff:a.b.c.d` is the IPv4
+/// address; every other form (IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`, …) is an
+/// IPv6 address of its own, which an IPv4 rule never matches.
+///
+/// ```
+/// use streamlab_relay::policy::canonical;
+/// let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+/// assert_eq!(canonical(ip("::ffff:127.0.0.1")), ip("127.0.0.1"));
+/// assert_eq!(canonical(ip("::127.0.0.1")), ip("::7f00:1"));
+/// ```
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => match embedded_v4(v6) {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(v6),
-        },
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
     }
 }
 
-/// The IPv4 address inside `::ffff:a.b.c.d`, `::a.b.c.d` or NAT64's `64:ff9b::a.b.c.d`.
-fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+/// The IPv4 address a NAT64 translator reaches for `64:ff9b::a.b.c.d` (RFC 6052's well-known
+/// prefix).
+fn nat64_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = v6.segments();
-    let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-    match s {
-        [0, 0, 0, 0, 0, 0xffff, _, _] => Some(tail),
-        [0, 0, 0, 0, 0, 0, _, _] if s[6] != 0 => Some(tail), // IPv4-compatible (not :: or ::1)
-        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(tail),
-        _ => None,
-    }
+    (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0])
+        .then(|| Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8))
 }
 
 /// The name of the always-refused range holding `ip`, or `None` for a public address.
@@ -174,6 +176,9 @@ pub fn refused_range(ip: IpAddr) -> Option<&'static str> {
                 (169, 254, _) => "169.254.0.0/16 (link-local, cloud metadata)",
                 (172, 16..=31, _) => "172.16.0.0/12 (private, RFC 1918)",
                 (192, 0, 0) => "192.0.0.0/24 (IETF protocol assignments)",
+                (192, 0, 2) => "192.0.2.0/24 (documentation, TEST-NET-1)",
+                (198, 51, 100) => "198.51.100.0/24 (documentation, TEST-NET-2)",
+                (203, 0, 113) => "203.0.113.0/24 (documentation, TEST-NET-3)",
                 (192, 168, _) => "192.168.0.0/16 (private, RFC 1918)",
                 (198, 18..=19, _) => "198.18.0.0/15 (benchmarking)",
                 (224..=239, _, _) => "224.0.0.0/4 (multicast)",
@@ -191,7 +196,14 @@ pub fn refused_range(ip: IpAddr) -> Option<&'static str> {
                 0xfec0..=0xfeff => "fec0::/10 (site-local, deprecated)",
                 0xff00..=0xffff => "ff00::/8 (multicast)",
                 0x2002 => "2002::/16 (6to4, may embed a private address)",
-                0x0000 if s[..5] == [0; 5] => "::/80 (reserved)",
+                0x2001 if s[1] == 0x0db8 => "2001:db8::/32 (documentation)",
+                0x2001 if s[1] == 0 => "2001::/32 (Teredo, embeds an IPv4 address)",
+                0x0064 if s[1] == 0xff9b && s[2] == 1 => "64:ff9b:1::/48 (local-use NAT64, a site's own translator)",
+                0x0064 if nat64_v4(v6).is_some_and(|v4| refused_range(IpAddr::V4(v4)).is_some()) => {
+                    "64:ff9b::/96 (NAT64) of a refused IPv4 address"
+                }
+                0x0000 if s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0 => "::ffff:0:0/96 (IPv4-translated)",
+                0x0000 if s[..5] == [0; 5] => "::/80 (reserved; IPv4-compatible ::a.b.c.d among it)",
                 0x0100 if s[1..4] == [0; 3] => "100::/64 (discard)",
                 _ => return None,
             })
@@ -249,10 +261,41 @@ mod tests {
             "2002:c0a8:101::1",
             "::2:3",
             "100::1",
+            // IPv4-translated, local-use NAT64, documentation and Teredo forms.
+            "::ffff:0:7f00:1",
+            "::ffff:0:a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "64:ff9b:1::808:808",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "2001:db8::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             let err = p.decide("target.example", 80, &[ip(addr)]).unwrap_err();
             assert!(err.contains("never relayed"), "{addr}: {err}");
         }
+    }
+
+    #[test]
+    fn ip_rules_match_the_address_dialled() {
+        // An IPv4 rule matches the IPv4 address and its IPv4-mapped form (which a dual-stack
+        // socket dials as IPv4) — never IPv4-compatible or NAT64 forms, IPv6 addresses of their own.
+        let p = policy(&["127.0.0.1:8080", "10.0.0.5:80"], false);
+        assert!(p.decide("127.0.0.1", 8080, &[ip("127.0.0.1")]).is_ok());
+        assert!(p.decide("::ffff:127.0.0.1", 8080, &[ip("::ffff:127.0.0.1")]).is_ok());
+        assert!(p.decide("::ffff:10.0.0.5", 80, &[ip("::ffff:10.0.0.5")]).is_ok());
+        for (host, addr, port) in [
+            ("::127.0.0.1", "::7f00:1", 8080),
+            ("64:ff9b::7f00:1", "64:ff9b::7f00:1", 8080),
+            ("64:ff9b::a00:5", "64:ff9b::a00:5", 80),
+            ("::a00:5", "::a00:5", 80),
+        ] {
+            let err = p.decide(host, port, &[ip(addr)]).unwrap_err();
+            assert!(err.contains("allow list") || err.contains("never relayed"), "{host}: {err}");
+        }
+        // NAT64 of a public address is public.
+        assert!(policy(&[], true).decide("nat64.example", 443, &[ip("64:ff9b::808:808")]).is_ok());
     }
 
     #[test]
