@@ -81,7 +81,12 @@ fn mint(args: &[String]) -> Result<String, String> {
                 port =
                     Some(value()?.parse::<u16>().map_err(|_| "token: --port must be 1 to 65535".to_owned())?)
             }
-            "--ttl" => ttl = value()?.parse().map_err(|_| "token: --ttl must be whole seconds".to_owned())?,
+            "--ttl" => {
+                let max = streamlab_relay::token::MAX_TTL.as_secs();
+                ttl = value()?.parse().ok().filter(|t| (1..=max).contains(t)).ok_or_else(|| {
+                    format!("token: --ttl must be whole seconds from 1 to {max} (ten years)")
+                })?
+            }
             other => return Err(format!("token: unknown option {other:?} (see --help)")),
         }
     }

@@ -20,7 +20,11 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// Mints a token for `host:port`, valid for `ttl`.
+/// The longest a minted token may live: ten years (a longer `--ttl` is an error, not a
+/// token that wraps around to expired).
+pub const MAX_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// Mints a token for `host:port`, valid for `ttl` (at most [`MAX_TTL`]).
 ///
 /// ```
 /// use std::time::Duration;
@@ -30,7 +34,7 @@ fn now() -> u64 {
 /// assert!(verify(b"0123456789abcdef", &t, "example.com", 80).is_err());
 /// ```
 pub fn mint(secret: &[u8], host: &str, port: u16, ttl: Duration) -> String {
-    mint_until(secret, host, port, now() + ttl.as_secs().max(1))
+    mint_until(secret, host, port, now().saturating_add(ttl.min(MAX_TTL).as_secs().max(1)))
 }
 
 /// Mints a token for `host:port` that expires at `expiry` (Unix seconds).

@@ -125,6 +125,27 @@ fn token_subcommand_mints_a_valid_token() {
     );
     let out = Command::new(BIN).args(["token", "--host", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A TTL too long to be a time is an error, not a token that has already expired.
+    for ttl in ["18446744073709551615", "315360001", "0", "-5"] {
+        let out = Command::new(BIN)
+            .args([
+                "token",
+                "--secret-file",
+                secret.to_str().unwrap(),
+                "--host",
+                "example.com",
+                "--port",
+                "443",
+                "--ttl",
+                ttl,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--ttl {ttl}");
+        assert!(out.stdout.is_empty(), "--ttl {ttl}: no token printed");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("--ttl must be whole seconds from 1 to 315360000"), "--ttl {ttl}: {err}");
+    }
     std::fs::remove_file(secret).ok();
 }
 
