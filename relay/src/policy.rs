@@ -198,11 +198,15 @@ pub fn refused_range(ip: IpAddr) -> Option<&'static str> {
                 0x2002 => "2002::/16 (6to4, may embed a private address)",
                 0x2001 if s[1] == 0x0db8 => "2001:db8::/32 (documentation)",
                 0x2001 if s[1] == 0 => "2001::/32 (Teredo, embeds an IPv4 address)",
-                0x0064 if s[1] == 0xff9b && s[2] == 1 => "64:ff9b:1::/48 (local-use NAT64, a site's own translator)",
+                0x0064 if s[1] == 0xff9b && s[2] == 1 => {
+                    "64:ff9b:1::/48 (local-use NAT64, a site's own translator)"
+                }
                 0x0064 if nat64_v4(v6).is_some_and(|v4| refused_range(IpAddr::V4(v4)).is_some()) => {
                     "64:ff9b::/96 (NAT64) of a refused IPv4 address"
                 }
-                0x0000 if s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0 => "::ffff:0:0/96 (IPv4-translated)",
+                0x0000 if s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0 => {
+                    "::ffff:0:0/96 (IPv4-translated)"
+                }
                 0x0000 if s[..5] == [0; 5] => "::/80 (reserved; IPv4-compatible ::a.b.c.d among it)",
                 0x0100 if s[1..4] == [0; 3] => "100::/64 (discard)",
                 _ => return None,

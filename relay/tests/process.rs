@@ -22,13 +22,30 @@ struct Process {
 
 impl Process {
     fn start(args: &[&str]) -> Process {
-        let mut child = Command::new(BIN)
-            .args(["--listen", "127.0.0.1:0", "--quiet"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start streamlab-relay");
+        Self::spawn(
+            Command::new(BIN)
+                .args(["--listen", "127.0.0.1:0", "--quiet"])
+                .args(args)
+                .stderr(Stdio::inherit()),
+        )
+    }
+
+    /// Started with its log on, which a thread collects (`log` gives it).
+    fn start_logging(args: &[&str]) -> (Process, std::thread::JoinHandle<String>) {
+        let mut p = Self::spawn(
+            Command::new(BIN).args(["--listen", "127.0.0.1:0"]).args(args).stderr(Stdio::piped()),
+        );
+        let mut err = p.child.stderr.take().unwrap();
+        let log = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+            text
+        });
+        (p, log)
+    }
+
+    fn spawn(command: &mut Command) -> Process {
+        let mut child = command.stdout(Stdio::piped()).spawn().expect("start streamlab-relay");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         // "streamlab-relay: serving http://127.0.0.1:PORT/ (WebSocket ws://…/connect)"
@@ -192,4 +209,28 @@ async fn memory_stays_bounded_with_stalled_clients() {
     println!("relay RSS with 100 stalled connections to a fast sender: {} KiB", rss);
     assert!(rss < 64 * 1024, "relay RSS {rss} KiB >= 64 MiB");
     relay.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_text_reaches_the_log_only_as_a_short_prefix() {
+    let target = echo_server().await;
+    let (relay, log) = Process::start_logging(&["--allow", &format!("127.0.0.1:{}", target.port())]);
+    let big = "x".repeat(1_000_000);
+    let messages = [
+        format!(r#"{{"type":"{big}"}}"#),
+        format!(r#"{{"type":"eof","{big}":1}}"#),
+        format!(r#"{{"type":"credit","bytes":"{big}"}}"#),
+    ];
+    for i in 0..25 {
+        let mut c = relay.connect(target.port()).await;
+        c.send_text(&messages[i % 3]).await;
+        let closed = c.closed().await;
+        assert_eq!(closed.code, 4400, "{closed:?}");
+        assert!(closed.reason.len() <= 123, "{closed:?}");
+    }
+    assert!(relay.terminate().success());
+    let log = log.join().unwrap();
+    assert!(log.lines().count() >= 25, "the refusals are logged: {log}");
+    assert!(log.len() < 16 * 1024, "25 messages of 1 MB grew the log by {} bytes", log.len());
+    assert!(log.lines().all(|l| l.len() < 300), "a long line: {:?}", log.lines().max_by_key(|l| l.len()));
 }

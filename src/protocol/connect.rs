@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::ProtocolError;
+use super::{shown, ProtocolError};
 
 /// What a client asks the relay for: `?host=H&port=P[&tls=1&sni=NAME][&token=T]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl ConnectRequest {
                 "tls" => &mut tls,
                 "sni" => &mut sni,
                 "token" => &mut token,
-                other => return Err(bad(format!("unknown field {:?}", truncate(other)))),
+                other => return Err(bad(format!("unknown field {}", shown(other)))),
             };
             if slot.replace(value).is_some() {
                 return Err(bad(format!("{key} given twice")));
@@ -62,12 +62,12 @@ impl ConnectRequest {
         let port = port.ok_or_else(|| bad("port is missing"))?;
         let port = match port.parse::<u16>() {
             Ok(p) if p >= 1 && port.bytes().all(|b| b.is_ascii_digit()) => p,
-            _ => return Err(bad(format!("port must be 1 to 65535, got {:?}", truncate(&port)))),
+            _ => return Err(bad(format!("port must be 1 to 65535, got {}", shown(&port)))),
         };
         let tls = match tls.as_deref() {
             None | Some("0") => false,
             Some("1") => true,
-            Some(other) => return Err(bad(format!("tls must be 0 or 1, got {:?}", truncate(other)))),
+            Some(other) => return Err(bad(format!("tls must be 0 or 1, got {}", shown(other)))),
         };
         if let Some(name) = &sni {
             if !tls {
@@ -109,13 +109,6 @@ impl ConnectRequest {
 
 fn bad(message: impl Into<String>) -> ProtocolError {
     ProtocolError(message.into())
-}
-
-fn truncate(s: &str) -> &str {
-    match s.char_indices().nth(40) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
 }
 
 /// A host is a DNS name (letters, digits, `-`, `_`, `.`), or an IP address literal.

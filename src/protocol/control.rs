@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{ProtocolError, MAX_CREDIT_GRANT};
+use super::{shown, ProtocolError, MAX_CREDIT_GRANT};
 
 /// A control message (a WebSocket text frame holding one JSON object).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -49,10 +49,10 @@ impl Control {
             "eof" => &["type"],
             "credit" => &["type", "bytes"],
             "connected" => &["type", "peername", "sockname"],
-            other => return Err(bad(format!("unknown type {other:?}"))),
+            other => return Err(bad(format!("unknown type {}", shown(other)))),
         };
         if let Some(extra) = obj.keys().find(|k| !fields.contains(&k.as_str())) {
-            return Err(bad(format!("unknown field {extra:?} in {kind:?}")));
+            return Err(bad(format!("unknown field {} in {kind:?}", shown(extra))));
         }
         match kind {
             "eof" => Ok(Control::Eof),
@@ -60,7 +60,7 @@ impl Control {
                 Some(bytes) if (1..=MAX_CREDIT_GRANT).contains(&bytes) => Ok(Control::Credit { bytes }),
                 _ => Err(ProtocolError(format!(
                     "credit must be 1 to {MAX_CREDIT_GRANT} bytes, got {}",
-                    obj.get("bytes").map_or("nothing".to_owned(), Value::to_string)
+                    obj.get("bytes").map_or("nothing".to_owned(), |v| shown(&v.to_string()))
                 ))),
             },
             _ => {

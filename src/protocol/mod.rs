@@ -39,6 +39,23 @@ pub enum RelayProtocol {
     Websockify,
 }
 
+/// The other side's text as an error may show it: a short prefix, escaped, so nothing a peer
+/// sends reaches a log line or a close reason beyond a few dozen characters.
+///
+/// ```
+/// # use streamlab::protocol::shown;
+/// assert_eq!(shown("eof"), "\"eof\"");
+/// assert_eq!(shown(&"x".repeat(1_000_000)).len(), 45);
+/// assert_eq!(shown("a\nb"), "\"a\\nb\"");
+/// ```
+pub fn shown(text: &str) -> String {
+    const SHOWN: usize = 40;
+    match text.char_indices().nth(SHOWN) {
+        Some((i, _)) => format!("{:?}…", &text[..i]),
+        None => format!("{text:?}"),
+    }
+}
+
 /// Why a message or request from the other side is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

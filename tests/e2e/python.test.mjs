@@ -145,9 +145,9 @@ for (const which of BROWSERS) {
         await waitReady(page);
         await page.focus('#py-in');
         await page.keyboard.press('ArrowUp');
-        assert.equal(await page.$eval('#py-in', (e) => e.value), 'await reader.readline()');
+        assert.equal(await page.$eval('#py-in', (e) => e.value), 'for i in range(3):');
         await page.keyboard.press('ArrowUp');
-        assert.equal(await page.$eval('#py-in', (e) => e.value), 'await reader.read(5)');
+        assert.equal(await page.$eval('#py-in', (e) => e.value), 'await reader.readline()');
         await page.keyboard.press('ArrowDown');
         await page.keyboard.press('ArrowDown');
         assert.equal(await page.$eval('#py-in', (e) => e.value), '');
