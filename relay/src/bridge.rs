@@ -159,11 +159,15 @@ async fn upstream(
             Some(Ok(msg)) => msg,
             Some(Err(e)) => return ws_error(e),
         };
-        last_activity.now();
+        // Idle means no payload either way: pings, credit grants and empty frames do not count,
+        // or a client could hold its slot forever without moving a byte.
         match msg {
             Message::Binary(data) => {
                 if client_eof.load(Relaxed) {
                     return End::fail(CloseCode::BadRequest, "data after eof");
+                }
+                if !data.is_empty() {
+                    last_activity.now();
                 }
                 // Flush too: TLS may keep records buffered after `write` returned.
                 if let Err(e) = async {

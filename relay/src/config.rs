@@ -81,7 +81,7 @@ options:
   --max-connections N    relayed connections at once (default 256)
   --max-per-ip N         relayed connections at once per client address (default 16)
   --connect-timeout S    seconds to connect to a target (default 10)
-  --idle-timeout S       seconds with nothing moving before closing (default 300)
+  --idle-timeout S       seconds with no payload either way before closing (default 300)
   --static DIR           serve DIR's files (the page) from the same origin
   --ca-file FILE         extra PEM root certificates for tls=1 targets
   --quiet                do not log decisions

@@ -211,6 +211,38 @@ async fn idle_timeout_is_4508() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pings_credit_and_empty_frames_do_not_keep_a_session_alive() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let target = echo_server().await;
+    let mut config = allowing(&[&format!("127.0.0.1:{}", target.port())]);
+    config.idle_timeout = Duration::from_millis(400);
+    let relay = Relay::start(config).await;
+    let mut c = relay.connect("127.0.0.1", target.port()).await;
+    c.connected().await;
+    let start = std::time::Instant::now();
+    // Every 50 ms a ping, a 1-byte credit grant and an empty data frame: no payload.
+    let closed = loop {
+        tokio::select! {
+            msg = c.ws.next() => match msg {
+                Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                other => panic!("the session ended without a close frame: {other:?}"),
+            },
+            () = tokio::time::sleep(Duration::from_millis(50)) => {
+                let _ = c.ws.send(Message::Ping(Default::default())).await;
+                let _ = c.ws.send(Message::text(r#"{"type":"credit","bytes":1}"#)).await;
+                let _ = c.ws.send(Message::Binary(Default::default())).await;
+                assert!(start.elapsed() < Duration::from_secs(3), "kept alive past the idle timeout");
+            }
+        }
+    };
+    assert_eq!(closed, Some(4508));
+    assert!(start.elapsed() < Duration::from_millis(1500), "closed after {:?}", start.elapsed());
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_connections_is_4429_and_others_keep_working() {
     let target = echo_server().await;
     let mut config = allowing(&[&format!("127.0.0.1:{}", target.port())]);
