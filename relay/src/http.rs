@@ -133,6 +133,10 @@ fn check_upgrade(shared: &Shared, req: &Request) -> Result<String, (&'static str
     if !req.header_has("sec-websocket-protocol", SUBPROTOCOL) {
         return Err(("400 Bad Request", format!("the WebSocket subprotocol {SUBPROTOCOL} is required")));
     }
+    if req.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("origin")).count() > 1 {
+        // Which one would a check believe? Neither.
+        return Err(("400 Bad Request", "more than one Origin header".into()));
+    }
     if let Some(origin) = req.header("origin") {
         if !shared.origins.allows(origin) {
             return Err(("403 Forbidden", format!("origin {:?} is not allowed", truncate(origin))));
@@ -154,6 +158,10 @@ async fn read_head(stream: &mut TcpStream) -> Result<(Request, Vec<u8>), Option<
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut parsed = httparse::Request::new(&mut headers);
         match parsed.parse(&buf) {
+            Ok(httparse::Status::Complete(len)) if len > MAX_HEAD => {
+                // A whole head that arrived in one read is held to the limit too.
+                return Err(Some(too_large()));
+            }
             Ok(httparse::Status::Complete(len)) => {
                 let target = parsed.path.unwrap_or("/");
                 let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -171,12 +179,7 @@ async fn read_head(stream: &mut TcpStream) -> Result<(Request, Vec<u8>), Option<
                 };
                 return Ok((request, buf.split_off(len)));
             }
-            Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
-                return Err(Some((
-                    "431 Request Header Fields Too Large",
-                    format!("the request head exceeds {MAX_HEAD} bytes"),
-                )))
-            }
+            Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => return Err(Some(too_large())),
             Ok(httparse::Status::Partial) => {}
             Err(httparse::Error::TooManyHeaders) => {
                 return Err(Some(("431 Request Header Fields Too Large", "more than 64 headers".into())))
@@ -184,6 +187,10 @@ async fn read_head(stream: &mut TcpStream) -> Result<(Request, Vec<u8>), Option<
             Err(e) => return Err(Some(("400 Bad Request", format!("malformed HTTP request: {e}")))),
         }
     }
+}
+
+fn too_large() -> (&'static str, String) {
+    ("431 Request Header Fields Too Large", format!("the request head exceeds {MAX_HEAD} bytes"))
 }
 
 async fn respond(

@@ -14,7 +14,7 @@ pub struct StaticFile {
 /// The file at URL `path` under `dir`, with its content type; `/` is `index.html`. When the
 /// client accepts gzip and `NAME.gz` exists beside it, that is sent instead (Pyodide's 8 MiB of
 /// wasm travel as 3). Paths that are not plain descending names (`..`, `\`, NUL, encoded
-/// separators) get nothing.
+/// separators) and dotfiles get nothing.
 pub async fn file(dir: Option<&Path>, path: &str, accepts_gzip: bool) -> Option<StaticFile> {
     let dir = dir?;
     let relative = safe_relative(path)?;
@@ -59,7 +59,10 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
         return None;
     }
     let relative = PathBuf::from(if path.is_empty() { "index.html" } else { path });
-    relative.components().all(|c| matches!(c, Component::Normal(_))).then_some(relative)
+    // Plain names only, and no dotfiles (`.git/`, `.env`, …): never the page's.
+    let plain =
+        |c: Component<'_>| matches!(c, Component::Normal(n) if !n.as_encoded_bytes().starts_with(b"."));
+    relative.components().all(plain).then_some(relative)
 }
 
 fn content_type(path: &Path) -> &'static str {

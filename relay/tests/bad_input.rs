@@ -21,6 +21,13 @@ async fn raw_status(relay: &Relay, request: &[u8]) -> u16 {
     text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"))
 }
 
+/// A GET of a missing file whose head is exactly `len` bytes.
+fn head_of(len: usize) -> Vec<u8> {
+    let start = b"GET /missing HTTP/1.1\r\nX: ";
+    let end = b"\r\n\r\n";
+    [start.to_vec(), vec![b'a'; len - start.len() - end.len()], end.to_vec()].concat()
+}
+
 fn upgrade(path: &str, version: u8, extra: &str) -> Vec<u8> {
     format!(
         "GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -77,6 +84,10 @@ async fn every_kind_of_bad_input_gets_its_answer() {
         ("POST", b"POST /connect HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".to_vec(), 405),
         ("garbage", b"\x16\x03\x01 hello there\r\n\r\n".to_vec(), 400),
         ("head too large", [b"GET / HTTP/1.1\r\nX: ".to_vec(), vec![b'a'; 20_000], b"\r\n\r\n".to_vec()].concat(), 431),
+        // The limit is exact: 16,384 bytes of head pass, 16,385 do not, however they arrive.
+        ("head of 16,385 bytes", head_of(16_385), 431),
+        ("head of 16,384 bytes", head_of(16_384), 404),
+        ("two Origin headers", upgrade("/connect?host=127.0.0.1&port=1", 13, &format!("{proto}Origin: {origin}\r\nOrigin: https://evil.example\r\n")), 400),
         ("WebSocket version 8", upgrade("/connect", 8, proto), 426),
         ("no Sec-WebSocket-Key", format!("GET /connect HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n{proto}\r\n").into_bytes(), 400),
         ("unknown path", b"GET /etc/passwd HTTP/1.1\r\n\r\n".to_vec(), 404),

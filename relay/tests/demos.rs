@@ -146,6 +146,10 @@ async fn static_files_come_from_the_folder_only() {
     std::fs::create_dir_all(dir.join("pkg")).unwrap();
     std::fs::write(dir.join("index.html"), "<h1>page</h1>").unwrap();
     std::fs::write(dir.join("pkg/app.wasm"), b"\0asm").unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::write(dir.join(".git/config"), "secret").unwrap();
+    std::fs::write(dir.join(".env"), "TOKEN=secret").unwrap();
+    std::fs::write(dir.join("pkg/.hidden"), "secret").unwrap();
     let mut config = allowing(&[]);
     config.static_dir = Some(dir.clone());
     let relay = Relay::start(config).await;
@@ -155,7 +159,16 @@ async fn static_files_come_from_the_folder_only() {
     let (status, head, _) = http_get(&relay, "/pkg/app.wasm").await;
     assert_eq!(status, 200);
     assert!(head.contains("Content-Type: application/wasm"), "{head}");
-    for outside in ["/../Cargo.toml", "/pkg/../../x", "/%2e%2e/x", "/missing.html"] {
+    for outside in [
+        "/../Cargo.toml",
+        "/pkg/../../x",
+        "/%2e%2e/x",
+        "/missing.html",
+        "/.env",
+        "/.git/config",
+        "/pkg/.hidden",
+        "/.git/",
+    ] {
         assert_eq!(http_get(&relay, outside).await.0, 404, "{outside}");
     }
     relay.stop().await;
