@@ -39,11 +39,14 @@ pub struct OpenOptions {
     pub server_hostname: Option<String>,
     /// The relay; `None` reaches only the in-page demo servers (`*.demo`).
     pub relay: Option<Relay>,
+    /// A token for this target from the relay's owner (`streamlab-relay token`), for a relay
+    /// started with `--token-secret`; only with a `streamlab.v1` relay.
+    pub token: Option<String>,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { limit: DEFAULT_LIMIT, ssl: false, server_hostname: None, relay: None }
+        OpenOptions { limit: DEFAULT_LIMIT, ssl: false, server_hostname: None, relay: None, token: None }
     }
 }
 
@@ -77,6 +80,12 @@ pub async fn open_connection(
         return Err(StreamError::Raised(PyException::new(
             "ValueError",
             "server_hostname is only meaningful with ssl",
+        )));
+    }
+    if opts.token.is_some() && opts.relay.as_ref().is_none_or(|r| r.protocol != RelayProtocol::StreamlabV1) {
+        return Err(StreamError::Raised(PyException::new(
+            "ValueError",
+            "token is only meaningful with a streamlab relay",
         )));
     }
     let protocol = StreamProtocol::new(reader.clone());
@@ -117,6 +126,7 @@ pub async fn open_connection(
                 port,
                 ssl: opts.ssl,
                 server_hostname: opts.server_hostname.as_deref(),
+                token: opts.token.as_deref(),
                 limit: opts.limit,
             };
             transport::websocket::connect(target, protocol.clone()).await?;

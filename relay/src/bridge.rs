@@ -75,10 +75,10 @@ async fn session(
     };
     let dest = format!("{}:{}", target.host, target.port);
     if let Some(secret) = &shared.config.token_secret {
-        let verdict = match (&target.token, req.header("origin")) {
-            (Some(t), _) => token::verify(secret, t, &target.host, target.port),
-            (None, None) => Err("a client without an Origin needs a token"),
-            (None, Some(_)) => Ok(()),
+        // Every session: an Origin header proves nothing (any client can send one).
+        let verdict = match &target.token {
+            Some(t) => token::verify(secret, t, &target.host, target.port),
+            None => Err("this relay needs a token for every connection"),
         };
         if let Err(why) = verdict {
             shared.log(format_args!("deny {client} -> {dest}: {why}"));

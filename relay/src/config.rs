@@ -76,8 +76,9 @@ options:
                          /demo.json
   --origin URL           accept WebSockets from pages of this origin; repeatable
                          (default: the relay's own, http://LISTEN)
-  --token-secret FILE    HMAC secret: clients without an Origin (non-browsers) need a
-                         token for their target; `token` mints one
+  --token-secret FILE    HMAC secret: every connection then needs a token for its
+                         target (pages too: an Origin header proves nothing); `token`
+                         mints one
   --max-connections N    relayed connections at once (default 256)
   --max-per-ip N         relayed connections at once per client address (default 16)
   --connect-timeout S    seconds to connect to a target (default 10)

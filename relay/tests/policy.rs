@@ -106,7 +106,7 @@ async fn tokens_valid_expired_and_for_another_target() {
     c.connected().await;
 
     for (what, token, target, reason) in [
-        ("no token", None, port, "a client without an Origin needs a token"),
+        ("no token", None, port, "this relay needs a token for every connection"),
         ("another target's token", Some(valid.clone()), other, "token is not valid for this target"),
         ("expired", Some(token::mint_until(SECRET, "127.0.0.1", port, 1_000_000)), port, "token has expired"),
         (
@@ -126,8 +126,20 @@ async fn tokens_valid_expired_and_for_another_target() {
         assert_eq!(closed.code, 4403, "{what}: {closed:?}");
         assert!(closed.reason.contains(reason), "{what}: {closed:?}");
     }
-    // A page from an allowed origin needs no token.
-    let mut page = relay.connect("127.0.0.1", port).await;
+    // An allowed Origin header is no token: any client can send one (finding 5 of issue 12).
+    let own = format!("http://{}", relay.addr);
+    let query = format!("host=127.0.0.1&port={port}");
+    let mut forged =
+        Client::open(relay.addr, &query, Some(&own), Some("streamlab.v1")).await.expect("handshake");
+    let closed = forged.closed().await;
+    assert_eq!(
+        (closed.code, closed.reason.as_str()),
+        (4403, "this relay needs a token for every connection")
+    );
+    // A page with a token is let through.
+    let query = format!("{query}&token={valid}");
+    let mut page =
+        Client::open(relay.addr, &query, Some(&own), Some("streamlab.v1")).await.expect("handshake");
     page.connected().await;
     relay.stop().await;
 }

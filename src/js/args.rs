@@ -149,7 +149,7 @@ fn relay_arg(url: &str) -> Result<String, JsValue> {
 /// `TypeError` for an unknown key (a typo like `limt`) or a value of the wrong type;
 /// `ValueError` for `limit <= 0` or a relay that is not a `ws://`/`wss://` URL.
 pub fn options_arg(options: Option<&Object>) -> Result<OpenOptions, JsValue> {
-    const KEYS: &[&str] = &["limit", "ssl", "serverHostname", "relay", "websockify"];
+    const KEYS: &[&str] = &["limit", "ssl", "serverHostname", "relay", "websockify", "token"];
     let mut opts = OpenOptions::default();
     let Some(o) = options else { return Ok(opts) };
     known_keys(o, KEYS, "open_connection")?;
@@ -159,6 +159,10 @@ pub fn options_arg(options: Option<&Object>) -> Result<OpenOptions, JsValue> {
     }
     opts.ssl = get("ssl").is_truthy();
     opts.server_hostname = get("serverHostname").as_string();
+    let token = get("token");
+    if !token.is_undefined() && !token.is_null() {
+        opts.token = Some(token.as_string().ok_or_else(|| type_error("token must be a string"))?);
+    }
     let relay = get("relay");
     if !relay.is_undefined() && !relay.is_null() {
         let url =

@@ -163,10 +163,12 @@ export interface OpenOptions {
   relay?: string | null;
   /** The relay is a plain websockify (target fixed by the server). */
   websockify?: boolean;
+  /** A token for this target, for a relay started with --token-secret (`streamlab-relay token`). */
+  token?: string | null;
 }
 "#;
 
-/// `await openConnection(host, port, {limit, ssl, serverHostname, relay, websockify})` →
+/// `await openConnection(host, port, {limit, ssl, serverHostname, relay, websockify, token})` →
 /// `{reader, writer}`. Without `relay`, only the in-page `*.demo` servers are reachable.
 #[wasm_bindgen(js_name = openConnection)]
 pub async fn open_connection(

@@ -96,7 +96,7 @@ impl ConnectRequest {
             let _ = write!(q, "&sni={}", percent_encode(sni));
         }
         if let Some(token) = &self.token {
-            let _ = write!(q, "&token={token}");
+            let _ = write!(q, "&token={}", percent_encode(token));
         }
         q
     }

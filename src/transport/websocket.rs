@@ -100,6 +100,8 @@ pub struct Target<'a> {
     pub ssl: bool,
     /// The TLS server name.
     pub server_hostname: Option<&'a str>,
+    /// The relay token for this target, if any.
+    pub token: Option<&'a str>,
     /// The reader's limit (it sizes the credit window).
     pub limit: usize,
 }
@@ -118,6 +120,7 @@ pub async fn connect(target: Target<'_>, protocol: Rc<dyn Protocol>) -> Result<(
             let mut req = ConnectRequest::new(target.host, target.port);
             req.tls = target.ssl;
             req.sni = target.server_hostname.map(str::to_owned);
+            req.token = target.token.map(str::to_owned);
             format!("{}/connect?{}", target.url.trim_end_matches('/'), req.to_query())
         }
     };

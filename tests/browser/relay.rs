@@ -427,3 +427,17 @@ async fn the_writer_snapshot_shows_the_relays_credit() {
     assert_eq!(writer.snapshot().write_buffer_limits, (16384, 65536));
     writer.close();
 }
+
+#[wasm_bindgen_test]
+async fn a_token_reaches_the_relay_and_needs_a_relay() {
+    // The suite's relay has no --token-secret, but it still checks a token's form: a
+    // malformed one refused at the relay shows the token travelled with the connection.
+    let opts =
+        OpenOptions { token: Some("not a token!".into()), relay: Some(relay()), ..OpenOptions::default() };
+    let err = open_connection("127.0.0.1", fixture("echo"), opts).await.unwrap_err();
+    assert_eq!(err.python_name(), "ValueError");
+    assert!(err.to_string().contains("token is malformed"), "{err}");
+    let opts = OpenOptions { token: Some("1.ab".into()), ..OpenOptions::default() };
+    let err = open_connection("echo.demo", 7, opts).await.unwrap_err();
+    assert_eq!(python(&err), ("ValueError".into(), "token is only meaningful with a streamlab relay".into()));
+}

@@ -340,9 +340,10 @@ class StreamWriter:
         raise NotImplementedError("start_tls() is not available in a browser: open the connection with ssl=True")
 
 
-async def open_connection(host=None, port=None, *, limit=2**16, ssl=None, server_hostname=None, relay=None, **kwds):
+async def open_connection(host=None, port=None, *, limit=2**16, ssl=None, server_hostname=None, relay=None, token=None, **kwds):
     """``asyncio.open_connection``, streamlab's: ``*.demo`` hosts in the page, or through
-    ``relay`` (default ``streamlab.RELAY``) to real TCP. Returns ``(reader, writer)``."""
+    ``relay`` (default ``streamlab.RELAY``) to real TCP — with ``token``, this target's token
+    when the relay needs one (``--token-secret``). Returns ``(reader, writer)``."""
     if kwds:
         name = next(iter(kwds))
         raise TypeError(f"open_connection() got an unexpected keyword argument '{name}'")
@@ -354,6 +355,8 @@ async def open_connection(host=None, port=None, *, limit=2**16, ssl=None, server
         options["ssl"] = True
     if server_hostname is not None:
         options["serverHostname"] = server_hostname
+    if token is not None:
+        options["token"] = token
     try:
         connection = await _api().openConnection(host, port, _js_object(options))
     except JsException as e:
