@@ -86,6 +86,42 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Whether `host:port` could be allowed at all, decided before any name is resolved: a
+    /// name is looked up only when `--allow-public` is on or a rule names it (or, for a
+    /// numeric spelling such as `127.1`, an IP rule for the port exists). So no client can use
+    /// the relay to probe its resolver, or make it resolve names it would refuse anyway.
+    ///
+    /// ```
+    /// use streamlab_relay::policy::{Policy, Rule};
+    /// let p = Policy { allow: vec![Rule::parse("127.0.0.1:8080").unwrap()], allow_public: false };
+    /// assert!(p.may_allow("127.1", 8080).is_ok()); // a numeric spelling: judged once resolved
+    /// assert!(p.may_allow("localhost", 8080).is_err()); // a name no rule names: no lookup
+    /// ```
+    ///
+    /// # Errors
+    /// The reason, as [`decide`](Self::decide) gives it.
+    pub fn may_allow(&self, host: &str, port: u16) -> Result<(), String> {
+        if self.allow_public {
+            return Ok(());
+        }
+        let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        let numeric = bare.parse::<IpAddr>().is_ok()
+            || (!bare.is_empty()
+                && bare.bytes().all(|b| b.is_ascii_hexdigit() || b"xX.".contains(&b))
+                && bare.bytes().next().is_some_and(|b| b.is_ascii_digit()));
+        let possible = self.allow.iter().any(|r| {
+            r.port_matches(port)
+                && match &r.host {
+                    RuleHost::Name(n) => n.eq_ignore_ascii_case(host),
+                    RuleHost::Ip(_) => numeric,
+                }
+        });
+        match possible {
+            true => Ok(()),
+            false => Err(format!("{host}:{port} is not in the relay's allow list")),
+        }
+    }
+
     /// Decides whether `host:port`, which resolved to `addrs`, may be reached.
     ///
     /// Allowed when the host (by name or address) and port match an `--allow` rule, or
@@ -279,6 +315,26 @@ mod tests {
             let err = p.decide("target.example", 80, &[ip(addr)]).unwrap_err();
             assert!(err.contains("never relayed"), "{addr}: {err}");
         }
+    }
+
+    #[test]
+    fn names_no_rule_could_allow_are_refused_before_any_lookup() {
+        let p = policy(&["example.com:443", "127.0.0.1:8080"], false);
+        assert!(p.may_allow("example.com", 443).is_ok());
+        assert!(p.may_allow("EXAMPLE.com", 443).is_ok());
+        for (host, port) in
+            [("example.com", 80), ("localhost", 8080), ("other.example", 443), ("a.invalid", 8080)]
+        {
+            let err = p.may_allow(host, port).unwrap_err();
+            assert!(err.contains("allow list"), "{host}:{port}: {err}");
+        }
+        // Numeric spellings of an address may match an IP rule once resolved.
+        for host in ["127.1", "2130706433", "0x7f000001", "127.0.0.1", "[::ffff:127.0.0.1]"] {
+            assert!(p.may_allow(host, 8080).is_ok(), "{host}");
+            assert!(p.may_allow(host, 9090).is_err(), "{host}: no rule for the port");
+        }
+        assert!(policy(&[], true).may_allow("anything.example", 1).is_ok());
+        assert!(policy(&[], false).may_allow("127.1", 1).is_err());
     }
 
     #[test]

@@ -92,6 +92,8 @@ async fn resolve(shared: &Shared, req: &ConnectRequest) -> Result<Vec<SocketAddr
         };
         return Err((CloseCode::NotResolved, why));
     }
+    // Nothing is looked up for a name the policy would refuse whatever it resolved to.
+    shared.config.policy.may_allow(&req.host, req.port).map_err(|why| (CloseCode::NotAllowed, why))?;
     let lookup = tokio::net::lookup_host((req.host.as_str(), req.port));
     match tokio::time::timeout(shared.config.connect_timeout, lookup).await {
         Err(_) => Err((CloseCode::NotResolved, format!("resolving {} timed out", req.host))),

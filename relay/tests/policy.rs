@@ -52,6 +52,12 @@ async fn loopback_is_refused_unless_allowed_by_ip() {
     for host in ["127.0.0.1", "127.1", "2130706433"] {
         assert_eq!(outcome(&relay, host, port).await, Ok(()), "{host}");
     }
+    // … but a name no rule names is refused before it is looked up (finding 4 of issue 12).
+    let (code, why) = outcome(&relay, "localhost", port).await.expect_err("localhost");
+    assert_eq!(
+        (code, why.as_str()),
+        (4403, format!("localhost:{port} is not in the relay's allow list").as_str())
+    );
     relay.stop().await;
 }
 
