@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use streamlab::protocol::MAX_MESSAGE;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
@@ -97,8 +97,9 @@ pub async fn serve_until(
         shutdown: stopped,
         config,
     });
-    // Sockets at once, handshakes included: a flood of idle sockets cannot exhaust the process.
-    let sockets = Arc::new(Semaphore::new(shared.config.max_connections * 2 + 64));
+    // Sockets at once, handshakes included, counted from accept: a flood of idle sockets
+    // cannot exhaust the process, and one client cannot take the places others need.
+    let sockets = Limits::new(shared.config.max_connections * 2 + 64, shared.config.max_per_ip * 2 + 8);
     let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -107,9 +108,12 @@ pub async fn serve_until(
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, client)) => {
-                    let Ok(place) = Arc::clone(&sockets).try_acquire_owned() else {
-                        shared.log(format_args!("deny {client}: too many open sockets"));
-                        continue;
+                    let place = match sockets.acquire(client.ip()) {
+                        Ok(place) => place,
+                        Err(why) => {
+                            shared.log(format_args!("deny {client}: too many open sockets ({why})"));
+                            continue;
+                        }
                     };
                     let shared = Arc::clone(&shared);
                     tasks.spawn(async move {

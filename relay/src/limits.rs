@@ -1,10 +1,32 @@
-//! [`Limits`]: the global and per-client-address caps on relayed connections.
+//! [`Limits`]: the global and per-client caps — on relayed connections, and on open sockets
+//! from accept on. A client is one IPv4 address, or one IPv6 /64 (what one host or home
+//! usually holds).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
 
-/// Counts relayed connections; a [`Permit`] gives its place back when dropped.
+/// The client an address belongs to: the IPv4 address (an IPv4-mapped IPv6 one as IPv4), or
+/// the IPv6 address's /64.
+///
+/// ```
+/// use streamlab_relay::limits::client_of;
+/// let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+/// assert_eq!(client_of(ip("2001:db8:1:2:aaaa::1")), client_of(ip("2001:db8:1:2:bbbb::9")));
+/// assert_ne!(client_of(ip("2001:db8:1:3::1")), client_of(ip("2001:db8:1:2::1")));
+/// assert_eq!(client_of(ip("::ffff:10.0.0.1")), ip("10.0.0.1"));
+/// ```
+pub fn client_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
+    }
+}
+
+/// Counts places (connections, or sockets); a [`Permit`] gives its place back when dropped.
 #[derive(Debug)]
 pub struct Limits {
     max: usize,
@@ -26,7 +48,7 @@ pub struct Permit {
 }
 
 impl Limits {
-    /// Caps of `max` connections in all and `max_per_ip` from one address.
+    /// Caps of `max` places in all and `max_per_ip` for one client ([`client_of`]).
     pub fn new(max: usize, max_per_ip: usize) -> Arc<Limits> {
         Arc::new(Limits { max, max_per_ip, counts: Mutex::default() })
     }
@@ -36,6 +58,7 @@ impl Limits {
     /// # Errors
     /// Which cap is full.
     pub fn acquire(self: &Arc<Self>, ip: IpAddr) -> Result<Permit, String> {
+        let ip = client_of(ip);
         let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if c.total >= self.max {
             return Err(format!("the relay is at its limit of {} connections", self.max));

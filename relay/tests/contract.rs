@@ -243,6 +243,32 @@ async fn pings_credit_and_empty_frames_do_not_keep_a_session_alive() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_clients_idle_sockets_do_not_lock_out_another() {
+    let target = echo_server().await;
+    let mut config = allowing(&[&format!("127.0.0.1:{}", target.port())]);
+    config.max_connections = 4; // 4 × 2 + 64 = 72 sockets in all
+    config.max_per_ip = 2; // 2 × 2 + 8 = 12 sockets for one client
+    let relay = Relay::start(config).await;
+    // 72 sockets from 127.0.0.2 that never send a byte (issue 12, finding 2).
+    let mut idle = Vec::new();
+    for _ in 0..72 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        idle.push(socket.connect(relay.addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await; // all accepted
+                                                          // 127.0.0.1 still gets its sessions.
+    for _ in 0..2 {
+        let mut c = relay.connect("127.0.0.1", target.port()).await;
+        c.connected().await;
+        c.send(b"ping\n").await;
+        assert_eq!(c.read_exact(5).await, b"ping\n");
+    }
+    drop(idle);
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_connections_is_4429_and_others_keep_working() {
     let target = echo_server().await;
     let mut config = allowing(&[&format!("127.0.0.1:{}", target.port())]);
