@@ -15,6 +15,11 @@ use crate::Shared;
 const MAX_HEAD: usize = 16 * 1024;
 /// How long a client may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a response may wait for the client to take the next piece of it: a client that
+/// stops reading gives its socket back after this.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The piece of a file read and written at once (a slow reader holds no more than this).
+const FILE_PIECE: usize = 64 * 1024;
 
 /// A parsed request head.
 #[derive(Debug)]
@@ -104,11 +109,11 @@ pub async fn handle(shared: &Shared, stream: &mut TcpStream) -> Next {
         ("GET" | "HEAD", path) => {
             let gzip = statics::accepts_gzip(request.header("accept-encoding"));
             match statics::file(shared.config.static_dir.as_deref(), path, gzip).await {
-                Some(f) if f.gzip => {
-                    let head = Head { encoding: Some("gzip"), ..Head::new("200 OK", f.content_type) };
-                    send(stream, head, &f.body, head_only).await
+                Some(f) => {
+                    let encoding = f.gzip.then_some("gzip");
+                    let head = Head { encoding, ..Head::new("200 OK", f.content_type) };
+                    send(stream, head, Body::File(f.body, f.len), head_only).await
                 }
-                Some(f) => respond(stream, "200 OK", f.content_type, &f.body, head_only).await,
                 None => respond(stream, "404 Not Found", "text/plain", b"not found\n", head_only).await,
             }
         }
@@ -200,7 +205,29 @@ async fn respond(
     body: &[u8],
     head_only: bool,
 ) -> Next {
-    send(stream, Head::new(status, content_type), body, head_only).await
+    send(stream, Head::new(status, content_type), Body::Bytes(body), head_only).await
+}
+
+/// A response's body: bytes at hand, or an opened file of this length, streamed.
+enum Body<'a> {
+    Bytes(&'a [u8]),
+    File(tokio::fs::File, u64),
+}
+
+impl Body<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(b) => b.len() as u64,
+            Body::File(_, len) => *len,
+        }
+    }
+}
+
+/// Writes all of `data`, or fails if the client takes none of it for [`WRITE_TIMEOUT`].
+async fn write_patiently(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
+    tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(data))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading"))?
 }
 
 /// A response's status and headers.
@@ -217,7 +244,7 @@ impl<'a> Head<'a> {
     }
 }
 
-async fn send(stream: &mut TcpStream, head: Head<'_>, body: &[u8], head_only: bool) -> Next {
+async fn send(stream: &mut TcpStream, head: Head<'_>, body: Body<'_>, head_only: bool) -> Next {
     let encoding = head
         .encoding
         .map(|e| format!("Content-Encoding: {e}\r\nVary: Accept-Encoding\r\n"))
@@ -229,11 +256,28 @@ async fn send(stream: &mut TcpStream, head: Head<'_>, body: &[u8], head_only: bo
         head.content_type,
         body.len()
     );
-    let _ = stream.write_all(head.as_bytes()).await;
-    if !head_only {
-        let _ = stream.write_all(body).await;
+    let sent = async {
+        write_patiently(stream, head.as_bytes()).await?;
+        match body {
+            _ if head_only => Ok(()),
+            Body::Bytes(bytes) => write_patiently(stream, bytes).await,
+            Body::File(mut file, mut left) => {
+                let mut piece = vec![0; FILE_PIECE];
+                while left > 0 {
+                    let n = file.read(&mut piece).await?;
+                    if n == 0 {
+                        break; // shortened since it was opened: the client sees a short body
+                    }
+                    write_patiently(stream, &piece[..n]).await?;
+                    left = left.saturating_sub(n as u64);
+                }
+                Ok(())
+            }
+        }
+    };
+    if sent.await.is_ok() {
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, stream.shutdown()).await;
     }
-    let _ = stream.shutdown().await;
     Next::Done
 }
 

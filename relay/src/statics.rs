@@ -2,11 +2,13 @@
 
 use std::path::{Component, Path, PathBuf};
 
-/// A file to send.
+/// A file to send, opened: it is streamed, never read into memory whole.
 #[derive(Debug)]
 pub struct StaticFile {
     pub content_type: &'static str,
-    pub body: Vec<u8>,
+    pub body: tokio::fs::File,
+    /// Its length in bytes.
+    pub len: u64,
     /// The body is the precompressed `NAME.gz` beside the file (`Content-Encoding: gzip`).
     pub gzip: bool,
 }
@@ -31,13 +33,20 @@ pub async fn file(dir: Option<&Path>, path: &str, accepts_gzip: bool) -> Option<
         let mut gz = real.clone().into_os_string();
         gz.push(".gz");
         if let Some(gz) = tokio::fs::canonicalize(&gz).await.ok().filter(|r| inside(r)) {
-            if let Ok(body) = tokio::fs::read(&gz).await {
-                return Some(StaticFile { content_type, body, gzip: true });
+            if let Some((body, len)) = open(&gz).await {
+                return Some(StaticFile { content_type, body, len, gzip: true });
             }
         }
     }
-    let body = tokio::fs::read(&real).await.ok()?;
-    Some(StaticFile { content_type, body, gzip: false })
+    let (body, len) = open(&real).await?;
+    Some(StaticFile { content_type, body, len, gzip: false })
+}
+
+/// A regular file, opened, with its length.
+async fn open(path: &Path) -> Option<(tokio::fs::File, u64)> {
+    let file = tokio::fs::File::open(path).await.ok()?;
+    let meta = file.metadata().await.ok()?;
+    meta.is_file().then_some((file, meta.len()))
 }
 
 /// Whether an `Accept-Encoding` value allows gzip (`gzip;q=0` does not).

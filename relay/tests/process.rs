@@ -84,6 +84,16 @@ impl Process {
     }
 }
 
+impl Drop for Process {
+    /// A test that failed leaves no relay behind (it would hold the test runner's pipes).
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 #[test]
 fn help_and_bad_options() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
@@ -233,4 +243,52 @@ async fn client_text_reaches_the_log_only_as_a_short_prefix() {
     assert!(log.lines().count() >= 25, "the refusals are logged: {log}");
     assert!(log.len() < 16 * 1024, "25 messages of 1 MB grew the log by {} bytes", log.len());
     assert!(log.lines().all(|l| l.len() < 300), "a long line: {:?}", log.lines().max_by_key(|l| l.len()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_readers_of_static_files_hold_no_copy_of_them() {
+    use tokio::io::AsyncReadExt;
+    let dir = std::env::temp_dir().join(format!("streamlab-slow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file: Vec<u8> = (0..8 << 20).map(|i: u32| (i * 7 % 251) as u8).collect();
+    std::fs::write(dir.join("big.wasm"), &file).unwrap();
+    let relay = Process::start(&["--static", dir.to_str().unwrap()]);
+    let before = relay.rss_kib();
+    // 40 clients ask for the 8 MiB file and never read a byte (issue 12, finding 1).
+    let mut slow = Vec::new();
+    for _ in 0..40 {
+        // From 127.0.0.2: 40 sockets is all one client may hold (finding 2).
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        let mut s = socket.connect(relay.addr).await.unwrap();
+        s.write_all(b"GET /big.wasm HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        slow.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let grown_mib = relay.rss_kib().saturating_sub(before) / 1024;
+    assert!(grown_mib < 48, "40 slow readers of an 8 MiB file grew the relay by {grown_mib} MiB");
+    // Meanwhile a client that reads gets all of it.
+    let mut s = TcpStream::connect(relay.addr).await.unwrap();
+    s.write_all(b"GET /big.wasm HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut got)).await.unwrap().unwrap();
+    let body = got.windows(4).position(|w| w == b"\r\n\r\n").map(|i| &got[i + 4..]).unwrap();
+    assert!(body == file.as_slice(), "the file came whole ({} of {} bytes)", body.len(), file.len());
+    // The slow ones are let go once they take nothing for the write timeout (10 s).
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    for mut s in slow {
+        let mut sink = vec![0; 1 << 20];
+        let ended = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match s.read(&mut sink).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "a slow reader's socket was not closed");
+    }
+    assert!(relay.terminate().success());
+    std::fs::remove_dir_all(dir).ok();
 }
