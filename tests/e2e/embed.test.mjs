@@ -107,7 +107,10 @@ for (const which of BROWSERS) {
           const error = await next('error');
           send({ type: 'getState' });
           const after = await next('state');
-          return { ready, state, result, outputs, events, error, after };
+          send({ type: 'reset' });
+          const reset = await next('state');
+          const tabsLeft = frame.contentDocument === null ? 'cross-origin' : 'same-origin';
+          return { ready, state, result, outputs, events, error, after, reset, tabsLeft };
         }, src);
         assert.equal(got.ready.origin, new URL(RELAY.url).origin);
         assert.equal(got.ready.state.script, 'print(1)\n');
@@ -118,6 +121,8 @@ for (const which of BROWSERS) {
         assert.ok(got.events.some((m) => m.connection === 'echo.demo:7' && m.event.type === 'callFinished' && m.event.method === 'readline'), 'the timeline\'s events come out');
         assert.match(got.error.message, /unknown message type "nonsense"/);
         assert.equal(got.after.state.script, got.state.state.script);
+        assert.equal(got.reset.state.script, 'print(1)\n', 'reset restores the first script');
+        assert.equal(got.tabsLeft, 'cross-origin', 'the embed really is another origin');
         assertClean(problems, `${which.name}: cross-origin embed`);
       } finally {
         await page.close();
