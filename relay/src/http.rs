@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use streamlab::protocol::SUBPROTOCOL;
+use streamlab::protocol::{shown, SUBPROTOCOL};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -144,7 +144,7 @@ fn check_upgrade(shared: &Shared, req: &Request) -> Result<String, (&'static str
     }
     if let Some(origin) = req.header("origin") {
         if !shared.origins.allows(origin) {
-            return Err(("403 Forbidden", format!("origin {:?} is not allowed", truncate(origin))));
+            return Err(("403 Forbidden", format!("origin {} is not allowed", shown(origin))));
         }
     }
     Ok(derive_accept_key(key.as_bytes()))
@@ -290,11 +290,4 @@ fn demo_json(shared: &Shared) -> String {
         false => Vec::new(),
     };
     serde_json::json!({ "demos": demos }).to_string()
-}
-
-fn truncate(s: &str) -> &str {
-    match s.char_indices().nth(100) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
 }

@@ -190,14 +190,20 @@ async fn reset_by_the_target_is_4503_after_every_byte_sent_before_it() {
     relay.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idle_timeout_is_4508() {
+/// A relay with a 400 ms idle timeout, and a session through it to an echo server.
+async fn session_with_a_short_idle_timeout() -> (Relay, Client) {
     let target = echo_server().await;
     let mut config = allowing(&[&format!("127.0.0.1:{}", target.port())]);
     config.idle_timeout = Duration::from_millis(400);
     let relay = Relay::start(config).await;
     let mut c = relay.connect("127.0.0.1", target.port()).await;
     c.connected().await;
+    (relay, c)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_timeout_is_4508() {
+    let (relay, mut c) = session_with_a_short_idle_timeout().await;
     // Activity postpones it.
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -214,12 +220,7 @@ async fn idle_timeout_is_4508() {
 async fn pings_credit_and_empty_frames_do_not_keep_a_session_alive() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    let target = echo_server().await;
-    let mut config = allowing(&[&format!("127.0.0.1:{}", target.port())]);
-    config.idle_timeout = Duration::from_millis(400);
-    let relay = Relay::start(config).await;
-    let mut c = relay.connect("127.0.0.1", target.port()).await;
-    c.connected().await;
+    let (relay, mut c) = session_with_a_short_idle_timeout().await;
     let start = std::time::Instant::now();
     // Every 50 ms a ping, a 1-byte credit grant and an empty data frame: no payload.
     let closed = loop {

@@ -126,24 +126,20 @@ fn help_and_bad_options() {
     }
 }
 
+/// `streamlab-relay token` for example.com:443 with `secret`'s file and `--ttl ttl`.
+fn mint(secret: &std::path::Path, ttl: &str) -> std::process::Output {
+    Command::new(BIN)
+        .args(["token", "--secret-file", secret.to_str().unwrap(), "--host", "example.com", "--port", "443"])
+        .args(["--ttl", ttl])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn token_subcommand_mints_a_valid_token() {
     let secret = std::env::temp_dir().join(format!("streamlab-secret-{}", std::process::id()));
     std::fs::write(&secret, "0123456789abcdef0123\n").unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "token",
-            "--secret-file",
-            secret.to_str().unwrap(),
-            "--host",
-            "example.com",
-            "--port",
-            "443",
-            "--ttl",
-            "60",
-        ])
-        .output()
-        .unwrap();
+    let out = mint(&secret, "60");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
@@ -154,20 +150,7 @@ fn token_subcommand_mints_a_valid_token() {
     assert_eq!(out.status.code(), Some(2));
     // A TTL too long to be a time is an error, not a token that has already expired.
     for ttl in ["18446744073709551615", "315360001", "0", "-5"] {
-        let out = Command::new(BIN)
-            .args([
-                "token",
-                "--secret-file",
-                secret.to_str().unwrap(),
-                "--host",
-                "example.com",
-                "--port",
-                "443",
-                "--ttl",
-                ttl,
-            ])
-            .output()
-            .unwrap();
+        let out = mint(&secret, ttl);
         assert_eq!(out.status.code(), Some(2), "--ttl {ttl}");
         assert!(out.stdout.is_empty(), "--ttl {ttl}: no token printed");
         let err = String::from_utf8(out.stderr).unwrap();

@@ -425,7 +425,6 @@ impl StreamReader {
         }
         let ahead = ahead.clamp(0.0, 1e9) as usize;
         let r = self.0.clone();
-        let lender = self.0.clone();
         // Only a line decided at once is followed by a loan: the binding receives it before
         // anything else runs. A line that had to wait comes alone.
         let at_once = Rc::new(Cell::new(true));
@@ -433,7 +432,7 @@ impl StreamReader {
         let outcome = cancel::eager(None, async move {
             let line = r.readline().await.map_err(|e| to_js_error(&e))?;
             let lent = match first_poll.get() && line.ends_with(b"\n") {
-                true => lender.lend_lines(ahead, move || {
+                true => r.lend_lines(ahead, move || {
                     let answer = settle.call1(&JsValue::NULL, &key).ok().and_then(|n| n.as_f64());
                     answer.map_or(0, |n| n as usize)
                 }),

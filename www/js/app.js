@@ -4,8 +4,7 @@ import { ready } from "./wasm.js";
 import { EXAMPLES } from "./examples.js";
 import { createPlayground, esc } from "./playground.js";
 import { initTheme } from "./theme.js";
-import { fromFragment, isPermalink } from "./permalink.js";
-import { readSettings } from "./settings.js";
+import { isPermalink, linkSettings } from "./permalink.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -30,16 +29,9 @@ async function boot() {
   window.streamlab = { ...playground, EXAMPLES, readyAt: performance.now() };
   // A permalink (Share): its script and settings, restored exactly.
   if (isPermalink(location.hash)) {
-    let state = {};
-    const problems = [];
-    try {
-      state = await fromFragment(location.hash);
-    } catch (e) {
-      problems.push(e.message);
-    }
-    const read = readSettings(Object.entries(state).map(([k, v]) => [k, String(v)]), { kind: "link setting" });
-    playground.configure(read.settings, [...problems, ...read.problems]);
-    if (read.settings.script !== undefined) playground.python.showScript(read.settings.script);
+    const { settings, problems } = await linkSettings(location.hash);
+    playground.configure(settings, problems);
+    if (settings.script !== undefined) playground.python.showScript(settings.script);
   }
   document.documentElement.dataset.restored = "1";
 }

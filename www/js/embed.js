@@ -6,21 +6,15 @@ import { ready } from "./wasm.js";
 import { createPlayground, esc } from "./playground.js";
 import { readSettings } from "./settings.js";
 import { applyTheme } from "./theme.js";
-import { fromFragment, isPermalink } from "./permalink.js";
+import { linkSettings } from "./permalink.js";
 
 const root = document.documentElement;
 
 async function boot() {
   const { settings, problems } = readSettings(new URLSearchParams(location.search), { ignore: ["embed"], kind: "parameter" });
-  if (isPermalink(location.hash)) {
-    try {
-      const saved = readSettings(Object.entries(await fromFragment(location.hash)).map(([k, v]) => [k, String(v)]), { kind: "link setting" });
-      Object.assign(settings, saved.settings);
-      problems.push(...saved.problems);
-    } catch (e) {
-      problems.push(e.message);
-    }
-  }
+  const saved = await linkSettings(location.hash);
+  Object.assign(settings, saved.settings);
+  problems.push(...saved.problems);
   applyTheme(root, settings.theme ?? null);
   await ready;
   const playground = createPlayground(document.querySelector("#playground"), root);

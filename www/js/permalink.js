@@ -4,6 +4,8 @@
 //     const hash = await toFragment({ script: "print(1)", port: 80 });  // "#s=…"
 //     await fromFragment(hash);  // {script: "print(1)", port: 80}
 
+import { readSettings } from "./settings.js";
+
 const PREFIX = "#s=";
 
 async function through(bytes, stream) {
@@ -52,4 +54,19 @@ export async function fromFragment(hash) {
   }
   if (!state || typeof state !== "object" || Array.isArray(state)) throw new Error("This link's data is not a playground's");
   return state;
+}
+
+/**
+ * The settings a page's fragment holds, checked as URL parameters are (settings.js):
+ * `{settings, problems}` — empty when the fragment is not a permalink, a sentence in
+ * `problems` when it is a damaged one.
+ */
+export async function linkSettings(hash) {
+  if (!isPermalink(hash)) return { settings: {}, problems: [] };
+  try {
+    const state = await fromFragment(hash);
+    return readSettings(Object.entries(state).map(([k, v]) => [k, String(v)]), { kind: "link setting" });
+  } catch (e) {
+    return { settings: {}, problems: [e.message] };
+  }
 }

@@ -17,6 +17,7 @@ import { readSettings } from "./settings.js";
 import { applyTheme } from "./theme.js";
 
 const STYLE = new URL("../style.css", import.meta.url).href;
+const HTML_ATTRIBUTE = /^(id|class|style|title|lang|dir|hidden|slot|part|tabindex|data-.*|aria-.*)$/;
 
 /** The element's text as a script: a common indentation and the blank first and last lines removed. */
 export function dedent(text) {
@@ -34,9 +35,10 @@ export class StreamPlayground extends HTMLElement {
     if (this.shadowRoot) return;
     const shadow = this.attachShadow({ mode: "open" });
     shadow.innerHTML = `<link rel="stylesheet" href="${STYLE}"><div class="playground embed"></div>`;
-    const entries = [...this.attributes].map((a) => [a.name, a.value]);
+    // Global HTML attributes (id, class, data-*, …) are the page's, not settings.
+    const entries = [...this.attributes].map((a) => [a.name, a.value]).filter(([name]) => !HTML_ATTRIBUTE.test(name));
     const script = this.textContent.trim() ? dedent(this.textContent) : null;
-    const { settings, problems } = readSettings(entries, { ignore: ["id", "class", "style", "title", "data-ready", "data-python", "data-python-busy", "data-script-running", "data-theme"], kind: "attribute" });
+    const { settings, problems } = readSettings(entries, { kind: "attribute" });
     if (script !== null && settings.script === undefined) settings.script = script;
     applyTheme(this, settings.theme ?? null);
     await ready;
