@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
-use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::stream::{Peekable, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use streamlab::protocol::{CloseCode, ConnectRequest, Control, MAX_CREDIT_OUTSTANDING, MAX_DATA_FRAME};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
@@ -24,7 +24,7 @@ use crate::target::{self, TargetStream};
 use crate::{token, Shared};
 
 type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
-type Source = SplitStream<WebSocketStream<TcpStream>>;
+type Source = Peekable<SplitStream<WebSocketStream<TcpStream>>>;
 
 /// How a session ends, and so the close frame the client gets.
 #[derive(Debug)]
@@ -47,9 +47,30 @@ impl End {
 
 /// Runs a session on an upgraded WebSocket.
 pub async fn run(shared: &Shared, ws: WebSocketStream<TcpStream>, request: Request, client: SocketAddr) {
-    let (mut sink, mut source) = ws.split();
+    let (mut sink, source) = ws.split();
+    let mut source = source.peekable();
     let end = session(shared, &mut sink, &mut source, &request, client).await;
     close(&mut sink, &mut source, end).await;
+    if let Ok(mut ws) = sink.reunite(source.into_inner()) {
+        linger(ws.get_mut()).await;
+    }
+}
+
+/// Closes our side and reads what the client still sends (a while, a few MiB), so the close
+/// frame is not lost to a reset: closing with unread bytes makes the kernel send RST, and a
+/// client still writing (an oversized message, say) would never see why it was closed.
+async fn linger(tcp: &mut TcpStream) {
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        tcp.shutdown().await?;
+        let mut scratch = vec![0; 64 * 1024];
+        for _ in 0..64 {
+            if tcp.read(&mut scratch).await? == 0 {
+                break;
+            }
+        }
+        std::io::Result::Ok(())
+    })
+    .await;
 }
 
 async fn session(
@@ -85,9 +106,13 @@ async fn session(
             return End::fail(CloseCode::NotAllowed, why);
         }
     }
-    let connected = match target::connect(shared, &target).await {
-        Ok(c) => c,
-        Err((code, why)) => {
+    let connected = match until_gone(source, target::connect(shared, &target, client.ip())).await {
+        None => {
+            shared.log(format_args!("end {client} -> {dest}: gone while connecting"));
+            return End::ClientGone;
+        }
+        Some(Ok(c)) => c,
+        Some(Err((code, why))) => {
             shared.log(format_args!("deny {client} -> {dest}: {why}"));
             return End::Fail(code.code(), why);
         }
@@ -103,6 +128,22 @@ async fn session(
     let end = pump(shared, sink, source, connected.stream).await;
     shared.log(format_args!("end {client} -> {dest}: {end:?}"));
     end
+}
+
+/// `work`'s result, or `None` as soon as the client closes or vanishes first: a client that
+/// went away holds no lookup slot or connect attempt. Its messages stay unread for the pump
+/// (after one, the client is not watched any more: it is still there).
+async fn until_gone<T>(source: &mut Source, work: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::pin!(work);
+    tokio::select! {
+        done = &mut work => return Some(done),
+        next = std::pin::Pin::new(&mut *source).peek() => {
+            if matches!(next, None | Some(Err(_)) | Some(Ok(Message::Close(_)))) {
+                return None;
+            }
+        }
+    }
+    Some(work.await)
 }
 
 /// Moves bytes both ways, concurrently, until both sides are done or something fails.

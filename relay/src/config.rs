@@ -1,11 +1,13 @@
 //! [`Config`]: everything the relay is told, parsed from the command line.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::host::Hosts;
 use crate::origin::Origins;
 use crate::policy::{Policy, Rule};
+use crate::resolve::Resolver;
 
 /// The relay's settings. [`Config::default`] is the safe default: loopback, no targets.
 #[derive(Clone, Debug)]
@@ -18,6 +20,10 @@ pub struct Config {
     pub demo: bool,
     /// Accepted page origins (`--origin`); empty means the relay's own.
     pub origins: Vec<String>,
+    /// Names the relay answers to in `Host` (`--hostname`), besides IP literals and localhost.
+    pub hostnames: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<IpAddr>,
     /// HMAC secret for tokens (`--token-secret FILE`); never logged.
     pub token_secret: Option<Vec<u8>>,
     /// Relayed connections at once (`--max-connections`, default 256).
@@ -34,6 +40,8 @@ pub struct Config {
     pub ca_file: Option<PathBuf>,
     /// Log decisions to stderr (off with `--quiet`).
     pub log: bool,
+    /// How names are looked up: the system's resolver (tests give their own).
+    pub resolver: Resolver,
 }
 
 impl Default for Config {
@@ -43,6 +51,8 @@ impl Default for Config {
             policy: Policy::default(),
             demo: false,
             origins: Vec::new(),
+            hostnames: Vec::new(),
+            trusted_proxies: Vec::new(),
             token_secret: None,
             max_connections: 256,
             max_per_ip: 16,
@@ -51,6 +61,7 @@ impl Default for Config {
             static_dir: None,
             ca_file: None,
             log: true,
+            resolver: Resolver::default(),
         }
     }
 }
@@ -76,6 +87,12 @@ options:
                          /demo.json
   --origin URL           accept WebSockets from pages of this origin; repeatable
                          (default: the relay's own, http://LISTEN)
+  --hostname NAME        answer requests for this name (the Host header); repeatable.
+                         IP addresses and localhost are always answered; other names
+                         are refused (421), so a DNS-rebound page reaches nothing
+  --trusted-proxy IP     a load balancer in front (e.g. nginx): its sockets are not
+                         capped per client, and its X-Forwarded-For names the client
+                         that limits count; repeatable
   --token-secret FILE    HMAC secret: every connection then needs a token for its
                          target (pages too: an Origin header proves nothing); `token`
                          mints one
@@ -114,6 +131,18 @@ impl Config {
                     let v = value("--origin")?;
                     Origins::check(&v).map_err(|e| format!("--origin: {e}"))?;
                     c.origins.push(v);
+                }
+                "--hostname" => {
+                    let v = value("--hostname")?;
+                    Hosts::check(&v).map_err(|e| format!("--hostname: {e}"))?;
+                    c.hostnames.push(v);
+                }
+                "--trusted-proxy" => {
+                    let v = value("--trusted-proxy")?;
+                    let ip = v
+                        .parse()
+                        .map_err(|_| format!("--trusted-proxy: expected an IP address, got {v:?}"))?;
+                    c.trusted_proxies.push(ip);
                 }
                 "--token-secret" => {
                     let path = value("--token-secret")?;
@@ -218,6 +247,8 @@ mod tests {
             (&["--static", "/no/such/dir"], "--static: /no/such/dir is not a folder"),
             (&["--token-secret", "/no/such/file"], "--token-secret: cannot read"),
             (&["--origin", "example.com"], "--origin: "),
+            (&["--hostname", "https://relay.example"], "--hostname: "),
+            (&["--trusted-proxy", "nginx"], "--trusted-proxy: expected an IP address"),
             (&["--bogus"], "unknown option \"--bogus\""),
         ] {
             let err = parse(args).unwrap_err();

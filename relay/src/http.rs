@@ -1,6 +1,7 @@
 //! The HTTP side of a connection: read one request head, then either hand a valid WebSocket
 //! upgrade on `/connect` to the bridge, or answer (`/demo.json`, static files, errors) and close.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use streamlab::protocol::{shown, SUBPROTOCOL};
@@ -39,6 +40,11 @@ impl Request {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// The last header called `name` (case-insensitive).
+    fn last_header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     /// Whether a comma-separated header holds `token` (case-insensitive).
     fn header_has(&self, name: &str, token: &str) -> bool {
         self.headers
@@ -56,13 +62,15 @@ pub enum Next {
         request: Request,
         /// Bytes already read after the head.
         leftover: Vec<u8>,
+        /// The client: the socket's peer, or the one a trusted proxy names.
+        client: SocketAddr,
     },
     /// Answered (or dropped); nothing more to do.
     Done,
 }
 
-/// Reads the request head and answers everything but a valid WebSocket upgrade.
-pub async fn handle(shared: &Shared, stream: &mut TcpStream) -> Next {
+/// Reads the request head from `peer` and answers everything but a valid WebSocket upgrade.
+pub async fn handle(shared: &Shared, stream: &mut TcpStream, peer: SocketAddr) -> Next {
     let (request, leftover) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(stream)).await {
         Err(_) => {
             return respond(stream, "408 Request Timeout", "text/plain", b"request head timed out\n", false)
@@ -75,15 +83,29 @@ pub async fn handle(shared: &Shared, stream: &mut TcpStream) -> Next {
         Ok(Ok(parsed)) => parsed,
     };
     let head_only = request.method == "HEAD";
+    let hosts = request.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("host"));
+    match (hosts.clone().count(), request.header("host")) {
+        (1, Some(host)) if shared.hosts.allows(host) => {}
+        (1, Some(host)) => {
+            shared.log(format_args!("refused request for host {}", shown(host)));
+            let why = "this relay does not answer to that name (see its --hostname)\n";
+            return respond(stream, "421 Misdirected Request", "text/plain", why.as_bytes(), head_only).await;
+        }
+        _ => {
+            let why = b"exactly one Host header is required\n";
+            return respond(stream, "400 Bad Request", "text/plain", why, head_only).await;
+        }
+    }
     match (request.method.as_str(), request.path.as_str()) {
-        (_, "/connect") if request.header("upgrade").is_some() => match check_upgrade(shared, &request) {
-            Ok(accept) => {
+        (_, "/connect") if request.header("upgrade").is_some() => match check_upgrade(shared, &request, peer)
+        {
+            Ok((accept, client)) => {
                 let response = format!(
                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
                      Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {SUBPROTOCOL}\r\n\r\n"
                 );
                 match stream.write_all(response.as_bytes()).await {
-                    Ok(()) => Next::WebSocket { request, leftover },
+                    Ok(()) => Next::WebSocket { request, leftover, client },
                     Err(_) => Next::Done,
                 }
             }
@@ -107,11 +129,18 @@ pub async fn handle(shared: &Shared, stream: &mut TcpStream) -> Next {
             respond(stream, "200 OK", "application/json", body.as_bytes(), head_only).await
         }
         ("GET" | "HEAD", path) => {
-            let gzip = statics::accepts_gzip(request.header("accept-encoding"));
-            match statics::file(shared.config.static_dir.as_deref(), path, gzip).await {
+            let accept_encoding = request.header("accept-encoding");
+            match statics::file(shared.config.static_dir.as_deref(), path, accept_encoding).await {
+                Some(f) if statics::matches(request.header("if-none-match"), &f.etag) => {
+                    let head = Head {
+                        file: Some((&f.etag, f.encoding)),
+                        ..Head::new("304 Not Modified", f.content_type)
+                    };
+                    send(stream, head, Body::Bytes(b""), true).await
+                }
                 Some(f) => {
-                    let encoding = f.gzip.then_some("gzip");
-                    let head = Head { encoding, ..Head::new("200 OK", f.content_type) };
+                    let head =
+                        Head { file: Some((&f.etag, f.encoding)), ..Head::new("200 OK", f.content_type) };
                     send(stream, head, Body::File(f.body, f.len), head_only).await
                 }
                 None => respond(stream, "404 Not Found", "text/plain", b"not found\n", head_only).await,
@@ -121,9 +150,14 @@ pub async fn handle(shared: &Shared, stream: &mut TcpStream) -> Next {
     }
 }
 
-/// Checks a WebSocket upgrade: version 13, a key, the `streamlab.v1` subprotocol, an accepted
-/// Origin. Returns the `Sec-WebSocket-Accept` value.
-fn check_upgrade(shared: &Shared, req: &Request) -> Result<String, (&'static str, String)> {
+/// Checks a WebSocket upgrade from `peer`: version 13, a key, the `streamlab.v1` subprotocol,
+/// an accepted Origin, and from a trusted proxy the client's address. Returns the
+/// `Sec-WebSocket-Accept` value and the client.
+fn check_upgrade(
+    shared: &Shared,
+    req: &Request,
+    peer: SocketAddr,
+) -> Result<(String, SocketAddr), (&'static str, String)> {
     if req.method != "GET" {
         return Err(("405 Method Not Allowed", "a WebSocket upgrade must be a GET".into()));
     }
@@ -147,7 +181,11 @@ fn check_upgrade(shared: &Shared, req: &Request) -> Result<String, (&'static str
             return Err(("403 Forbidden", format!("origin {} is not allowed", shown(origin))));
         }
     }
-    Ok(derive_accept_key(key.as_bytes()))
+    let client = shared
+        .proxies
+        .client(peer, req.last_header("x-forwarded-for"))
+        .map_err(|e| ("400 Bad Request", e))?;
+    Ok((derive_accept_key(key.as_bytes()), client))
 }
 
 /// Reads up to the end of the head. `Err(None)`: the client went away; `Err(Some(..))`: answer.
@@ -234,27 +272,35 @@ async fn write_patiently(stream: &mut TcpStream, data: &[u8]) -> std::io::Result
 struct Head<'a> {
     status: &'a str,
     content_type: &'a str,
-    /// `Content-Encoding` of a precompressed body (and then `Vary: Accept-Encoding`).
-    encoding: Option<&'a str>,
+    /// A static file's entity tag and the `Content-Encoding` of a precompressed body.
+    file: Option<(&'a str, Option<&'a str>)>,
 }
 
 impl<'a> Head<'a> {
     fn new(status: &'a str, content_type: &'a str) -> Self {
-        Head { status, content_type, encoding: None }
+        Head { status, content_type, file: None }
     }
 }
 
 async fn send(stream: &mut TcpStream, head: Head<'_>, body: Body<'_>, head_only: bool) -> Next {
-    let encoding = head
-        .encoding
-        .map(|e| format!("Content-Encoding: {e}\r\nVary: Accept-Encoding\r\n"))
-        .unwrap_or_default();
+    // A file may have precompressed variants: caches keep one per Accept-Encoding and ask
+    // again (cheaply, by ETag) before using it: the page's names carry no hash.
+    let file = match head.file {
+        Some((etag, encoding)) => {
+            let encoding = encoding.map(|e| format!("Content-Encoding: {e}\r\n")).unwrap_or_default();
+            format!("ETag: {etag}\r\nCache-Control: no-cache\r\n{encoding}Vary: Accept-Encoding\r\n")
+        }
+        None => String::new(),
+    };
+    // A 304 has no body, and no length that is not the representation's.
+    let length = match head.status.starts_with("304") {
+        true => String::new(),
+        false => format!("Content-Length: {}\r\n", body.len()),
+    };
     let head = format!(
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{encoding}\
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\n{length}{file}\
          X-Content-Type-Options: nosniff\r\nServer-Timing: streamlab-relay;desc={SUBPROTOCOL}\r\nConnection: close\r\n\r\n",
-        head.status,
-        head.content_type,
-        body.len()
+        head.status, head.content_type,
     );
     let sent = async {
         write_patiently(stream, head.as_bytes()).await?;

@@ -13,10 +13,13 @@
 mod bridge;
 pub mod config;
 mod demo;
+pub mod host;
 mod http;
 pub mod limits;
 pub mod origin;
 pub mod policy;
+pub mod proxy;
+pub mod resolve;
 mod statics;
 mod target;
 pub mod token;
@@ -36,14 +39,20 @@ use tokio_tungstenite::WebSocketStream;
 
 pub use config::Config;
 
+use host::Hosts;
 use limits::Limits;
 use origin::Origins;
+use proxy::Proxies;
+use resolve::Lookups;
 
 /// What every connection of one relay shares.
 pub(crate) struct Shared {
     config: Config,
     origins: Origins,
+    hosts: Hosts,
+    proxies: Proxies,
     limits: Arc<Limits>,
+    lookups: Lookups,
     tls: Arc<rustls::ClientConfig>,
     demos: HashMap<(String, u16), SocketAddr>,
     shutdown: watch::Receiver<bool>,
@@ -91,7 +100,10 @@ pub async fn serve_until(
     let tls = target::tls_config(config.ca_file.as_deref()).map_err(std::io::Error::other)?;
     let shared = Arc::new(Shared {
         origins: Origins::new(&config.origins, listener.local_addr()?),
-        limits: Limits::new(config.max_connections, config.max_per_ip),
+        hosts: Hosts::new(&config.hostnames),
+        proxies: Proxies::new(&config.trusted_proxies),
+        limits: Limits::new(config.max_connections, config.max_per_ip, "connections"),
+        lookups: Lookups::new(config.resolver.clone(), config.connect_timeout),
         tls: Arc::new(tls),
         demos,
         shutdown: stopped,
@@ -99,7 +111,8 @@ pub async fn serve_until(
     });
     // Sockets at once, handshakes included, counted from accept: a flood of idle sockets
     // cannot exhaust the process, and one client cannot take the places others need.
-    let sockets = Limits::new(shared.config.max_connections * 2 + 64, shared.config.max_per_ip * 2 + 8);
+    let sockets =
+        Limits::new(shared.config.max_connections * 2 + 64, shared.config.max_per_ip * 2 + 8, "open sockets");
     let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -108,7 +121,11 @@ pub async fn serve_until(
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, client)) => {
-                    let place = match sockets.acquire(client.ip()) {
+                    let place = match shared.proxies.trusts(client.ip()) {
+                        true => sockets.acquire_shared(),
+                        false => sockets.acquire(client.ip()),
+                    };
+                    let place = match place {
                         Ok(place) => place,
                         Err(why) => {
                             shared.log(format_args!("deny {client}: too many open sockets ({why})"));
@@ -136,10 +153,13 @@ pub async fn serve_until(
     Ok(())
 }
 
-/// One accepted socket: HTTP until it becomes a WebSocket session.
-async fn connection(shared: &Shared, mut stream: TcpStream, client: SocketAddr) {
+/// One accepted socket from `peer`: HTTP until it becomes a WebSocket session.
+async fn connection(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
-    let http::Next::WebSocket { request, leftover } = http::handle(shared, &mut stream).await else { return };
+    let http::Next::WebSocket { request, leftover, client } = http::handle(shared, &mut stream, peer).await
+    else {
+        return;
+    };
     let ws_config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE))

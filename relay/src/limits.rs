@@ -1,5 +1,5 @@
-//! [`Limits`]: the global and per-client caps — on relayed connections, and on open sockets
-//! from accept on. A client is one IPv4 address, or one IPv6 /64 (what one host or home
+//! [`Limits`]: the global and per-client caps — on relayed connections, on open sockets from
+//! accept on, and on lookups in progress. A client is one IPv4 address, or one IPv6 /64 (what one host or home
 //! usually holds).
 
 use std::collections::HashMap;
@@ -31,6 +31,8 @@ pub fn client_of(ip: IpAddr) -> IpAddr {
 pub struct Limits {
     max: usize,
     max_per_ip: usize,
+    /// What is counted, for messages ("connections", "sockets", …).
+    what: &'static str,
     counts: Mutex<Counts>,
 }
 
@@ -40,20 +42,21 @@ struct Counts {
     per_ip: HashMap<IpAddr, usize>,
 }
 
-/// A place held by one relayed connection.
+/// A place held (one connection, socket or lookup).
 #[derive(Debug)]
 pub struct Permit {
     limits: Arc<Limits>,
-    ip: IpAddr,
+    /// The client it counts for; none for a place counted in the total only.
+    ip: Option<IpAddr>,
 }
 
 impl Limits {
-    /// Caps of `max` places in all and `max_per_ip` for one client ([`client_of`]).
-    pub fn new(max: usize, max_per_ip: usize) -> Arc<Limits> {
-        Arc::new(Limits { max, max_per_ip, counts: Mutex::default() })
+    /// Caps of `max` places in all and `max_per_ip` for one client ([`client_of`]), of `what`.
+    pub fn new(max: usize, max_per_ip: usize, what: &'static str) -> Arc<Limits> {
+        Arc::new(Limits { max, max_per_ip, what, counts: Mutex::default() })
     }
 
-    /// Takes a place for a connection from `ip`.
+    /// Takes a place for `ip`.
     ///
     /// # Errors
     /// Which cap is full.
@@ -61,18 +64,32 @@ impl Limits {
         let ip = client_of(ip);
         let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if c.total >= self.max {
-            return Err(format!("the relay is at its limit of {} connections", self.max));
+            return Err(format!("the relay is at its limit of {} {}", self.max, self.what));
         }
         let mine = c.per_ip.entry(ip).or_default();
         if *mine >= self.max_per_ip {
-            return Err(format!("{ip} already has {} connections, the limit per address", self.max_per_ip));
+            return Err(format!("{ip} already has {} {}, the limit per address", self.max_per_ip, self.what));
         }
         *mine += 1;
         c.total += 1;
-        Ok(Permit { limits: Arc::clone(self), ip })
+        Ok(Permit { limits: Arc::clone(self), ip: Some(ip) })
     }
 
-    /// Connections now relayed.
+    /// Takes a place that counts in the total only: for a trusted proxy, whose sockets carry
+    /// many clients.
+    ///
+    /// # Errors
+    /// The total is full.
+    pub fn acquire_shared(self: &Arc<Self>) -> Result<Permit, String> {
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if c.total >= self.max {
+            return Err(format!("the relay is at its limit of {} {}", self.max, self.what));
+        }
+        c.total += 1;
+        Ok(Permit { limits: Arc::clone(self), ip: None })
+    }
+
+    /// Places now held.
     pub fn active(&self) -> usize {
         self.counts.lock().unwrap_or_else(|e| e.into_inner()).total
     }
@@ -82,10 +99,11 @@ impl Drop for Permit {
     fn drop(&mut self) {
         let mut c = self.limits.counts.lock().unwrap_or_else(|e| e.into_inner());
         c.total -= 1;
-        if let Some(n) = c.per_ip.get_mut(&self.ip) {
+        let Some(ip) = self.ip else { return };
+        if let Some(n) = c.per_ip.get_mut(&ip) {
             *n -= 1;
             if *n == 0 {
-                c.per_ip.remove(&self.ip);
+                c.per_ip.remove(&ip);
             }
         }
     }
@@ -97,7 +115,7 @@ mod tests {
 
     #[test]
     fn caps_hold_and_places_come_back() {
-        let l = Limits::new(3, 2);
+        let l = Limits::new(3, 2, "connections");
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
         let p1 = l.acquire(a).unwrap();
@@ -108,5 +126,9 @@ mod tests {
         drop(p1);
         assert!(l.acquire(a).is_ok());
         assert_eq!(l.active(), 2, "the permit taken in `is_ok()` was dropped at once");
+        let shared = l.acquire_shared().unwrap();
+        assert!(l.acquire_shared().unwrap_err().contains("limit of 3"));
+        drop(shared);
+        assert_eq!(l.active(), 2);
     }
 }

@@ -9,15 +9,22 @@ pub struct StaticFile {
     pub body: tokio::fs::File,
     /// Its length in bytes.
     pub len: u64,
-    /// The body is the precompressed `NAME.gz` beside the file (`Content-Encoding: gzip`).
-    pub gzip: bool,
+    /// Its entity tag (length, modification time and encoding): a client that shows it in
+    /// `If-None-Match` gets `304 Not Modified`.
+    pub etag: String,
+    /// The body is a precompressed `NAME.br` or `NAME.gz` beside the file: its
+    /// `Content-Encoding`.
+    pub encoding: Option<&'static str>,
 }
 
+/// The precompressed variants looked for beside a file, best first: (suffix, coding).
+const PRECOMPRESSED: [(&str, &str); 2] = [(".br", "br"), (".gz", "gzip")];
+
 /// The file at URL `path` under `dir`, with its content type; `/` is `index.html`. When the
-/// client accepts gzip and `NAME.gz` exists beside it, that is sent instead (Pyodide's 8 MiB of
-/// wasm travel as 3). Paths that are not plain descending names (`..`, `\`, NUL, encoded
-/// separators) and dotfiles get nothing.
-pub async fn file(dir: Option<&Path>, path: &str, accepts_gzip: bool) -> Option<StaticFile> {
+/// client's `Accept-Encoding` takes br or gzip and `NAME.br` or `NAME.gz` exists beside it,
+/// that is sent instead (Pyodide's 8 MiB of wasm travel as 3). Paths that are not plain
+/// descending names (`..`, `\`, NUL, encoded separators) and dotfiles get nothing.
+pub async fn file(dir: Option<&Path>, path: &str, accept_encoding: Option<&str>) -> Option<StaticFile> {
     let dir = dir?;
     let relative = safe_relative(path)?;
     let mut full = dir.join(relative);
@@ -29,35 +36,44 @@ pub async fn file(dir: Option<&Path>, path: &str, accepts_gzip: bool) -> Option<
     let inside = |real: &Path| real.starts_with(&root);
     let real = tokio::fs::canonicalize(&full).await.ok().filter(|r| inside(r))?;
     let content_type = content_type(&real);
-    if accepts_gzip {
-        let mut gz = real.clone().into_os_string();
-        gz.push(".gz");
-        if let Some(gz) = tokio::fs::canonicalize(&gz).await.ok().filter(|r| inside(r)) {
-            if let Some((body, len)) = open(&gz).await {
-                return Some(StaticFile { content_type, body, len, gzip: true });
+    for (suffix, coding) in PRECOMPRESSED.into_iter().filter(|(_, c)| accepts(accept_encoding, c)) {
+        let mut variant = real.clone().into_os_string();
+        variant.push(suffix);
+        if let Some(variant) = tokio::fs::canonicalize(&variant).await.ok().filter(|r| inside(r)) {
+            if let Some((body, len, etag)) = open(&variant, coding).await {
+                return Some(StaticFile { content_type, body, len, etag, encoding: Some(coding) });
             }
         }
     }
-    let (body, len) = open(&real).await?;
-    Some(StaticFile { content_type, body, len, gzip: false })
+    let (body, len, etag) = open(&real, "identity").await?;
+    Some(StaticFile { content_type, body, len, etag, encoding: None })
 }
 
-/// A regular file, opened, with its length.
-async fn open(path: &Path) -> Option<(tokio::fs::File, u64)> {
+/// A regular file, opened, with its length and entity tag.
+async fn open(path: &Path, coding: &str) -> Option<(tokio::fs::File, u64, String)> {
     let file = tokio::fs::File::open(path).await.ok()?;
     let meta = file.metadata().await.ok()?;
-    meta.is_file().then_some((file, meta.len()))
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let etag = format!("\"{:x}-{:x}-{coding}\"", meta.len(), modified.as_nanos());
+    meta.is_file().then_some((file, meta.len(), etag))
 }
 
-/// Whether an `Accept-Encoding` value allows gzip (`gzip;q=0` does not).
-pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+/// Whether an `If-None-Match` value names `etag` (or is `*`).
+pub fn matches(if_none_match: Option<&str>, etag: &str) -> bool {
+    if_none_match.is_some_and(|v| {
+        v.split(',').map(|t| t.trim()).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+    })
+}
+
+/// Whether an `Accept-Encoding` value allows `coding` (`gzip;q=0` does not allow gzip).
+pub fn accepts(accept_encoding: Option<&str>, coding: &str) -> bool {
     accept_encoding.is_some_and(|v| {
         v.split(',').any(|item| {
             let mut parts = item.split(';').map(str::trim);
-            let coding = parts.next().unwrap_or("");
+            let item_coding = parts.next().unwrap_or("");
             let refused =
                 parts.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+            (item_coding.eq_ignore_ascii_case(coding) || item_coding == "*") && !refused
         })
     })
 }
@@ -105,12 +121,23 @@ mod tests {
     }
 
     #[test]
-    fn gzip_only_when_accepted() {
-        assert!(accepts_gzip(Some("gzip, deflate, br")));
-        assert!(accepts_gzip(Some("br;q=1.0, GZIP;q=0.5")));
-        assert!(accepts_gzip(Some("*")));
+    fn if_none_match_names_the_tag() {
+        let tag = "\"10-5-br\"";
+        assert!(matches(Some("\"10-5-br\""), tag));
+        assert!(matches(Some("\"x\", W/\"10-5-br\""), tag));
+        assert!(matches(Some("*"), tag));
+        assert!(!matches(None, tag) && !matches(Some("\"10-5-gzip\""), tag) && !matches(Some(""), tag));
+    }
+
+    #[test]
+    fn an_encoding_only_when_accepted() {
+        assert!(accepts(Some("gzip, deflate, br"), "gzip"));
+        assert!(accepts(Some("br;q=1.0, GZIP;q=0.5"), "gzip"));
+        assert!(accepts(Some("gzip, deflate, br"), "br"));
+        assert!(accepts(Some("*"), "gzip"));
         for no in [None, Some(""), Some("br"), Some("gzip;q=0"), Some("identity"), Some("x-gzip2")] {
-            assert!(!accepts_gzip(no), "{no:?}");
+            assert!(!accepts(no, "gzip"), "{no:?}");
         }
+        assert!(!accepts(Some("gzip, br;q=0"), "br"));
     }
 }

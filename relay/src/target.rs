@@ -13,6 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+use crate::resolve::Unresolved;
 use crate::Shared;
 
 /// A connected target: plain TCP or TLS over it.
@@ -37,8 +38,12 @@ pub(crate) struct Connected {
 }
 
 /// Resolves, checks, connects (and TLS-handshakes) as `req` asks.
-pub(crate) async fn connect(shared: &Shared, req: &ConnectRequest) -> Result<Connected, Failure> {
-    let addrs = resolve(shared, req).await?;
+pub(crate) async fn connect(
+    shared: &Shared,
+    req: &ConnectRequest,
+    client: IpAddr,
+) -> Result<Connected, Failure> {
+    let addrs = resolve(shared, req, client).await?;
     let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
     let demo = shared.demo_addr(&req.host, req.port).is_some();
     if !demo {
@@ -80,8 +85,9 @@ pub(crate) async fn connect(shared: &Shared, req: &ConnectRequest) -> Result<Con
     Err(last)
 }
 
-/// Demo names map to the relay's own loopback servers; other names resolve once, here.
-async fn resolve(shared: &Shared, req: &ConnectRequest) -> Result<Vec<SocketAddr>, Failure> {
+/// Demo names map to the relay's own loopback servers; other names resolve once, here, in one
+/// of the client's lookup slots.
+async fn resolve(shared: &Shared, req: &ConnectRequest, client: IpAddr) -> Result<Vec<SocketAddr>, Failure> {
     if let Some(addr) = shared.demo_addr(&req.host, req.port) {
         return Ok(vec![addr]);
     }
@@ -94,20 +100,18 @@ async fn resolve(shared: &Shared, req: &ConnectRequest) -> Result<Vec<SocketAddr
     }
     // Nothing is looked up for a name the policy would refuse whatever it resolved to.
     shared.config.policy.may_allow(&req.host, req.port).map_err(|why| (CloseCode::NotAllowed, why))?;
-    let lookup = tokio::net::lookup_host((req.host.as_str(), req.port));
-    match tokio::time::timeout(shared.config.connect_timeout, lookup).await {
-        Err(_) => Err((CloseCode::NotResolved, format!("resolving {} timed out", req.host))),
-        Ok(Err(e)) => {
-            Err((CloseCode::NotResolved, format!("[Errno -2] Name or service not known: {} ({e})", req.host)))
-        }
-        Ok(Ok(addrs)) => {
-            let addrs: Vec<SocketAddr> = addrs.collect();
-            if addrs.is_empty() {
-                return Err((CloseCode::NotResolved, format!("{} has no address", req.host)));
-            }
-            Ok(addrs)
-        }
+    // An address needs no lookup (numeric spellings such as `127.1` are the C library's to read).
+    let bare = req.host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(&req.host);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, req.port)]);
     }
+    shared.lookups.resolve(client, &req.host, req.port).await.map_err(|e| match e {
+        Unresolved::Busy(why) => (CloseCode::TooManyConnections, format!("resolving {}: {why}", req.host)),
+        Unresolved::TimedOut => (CloseCode::NotResolved, format!("resolving {} timed out", req.host)),
+        Unresolved::Failed(e) => {
+            (CloseCode::NotResolved, format!("[Errno -2] Name or service not known: {} ({e})", req.host))
+        }
+    })
 }
 
 async fn tls_handshake(

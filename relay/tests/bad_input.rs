@@ -23,14 +23,14 @@ async fn raw_status(relay: &Relay, request: &[u8]) -> u16 {
 
 /// A GET of a missing file whose head is exactly `len` bytes.
 fn head_of(len: usize) -> Vec<u8> {
-    let start = b"GET /missing HTTP/1.1\r\nX: ";
+    let start = b"GET /missing HTTP/1.1\r\nHost: 127.0.0.1\r\nX: ";
     let end = b"\r\n\r\n";
     [start.to_vec(), vec![b'a'; len - start.len() - end.len()], end.to_vec()].concat()
 }
 
 fn upgrade(path: &str, version: u8, extra: &str) -> Vec<u8> {
     format!(
-        "GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Version: {version}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra}\r\n"
     )
     .into_bytes()
@@ -80,8 +80,8 @@ async fn every_kind_of_bad_input_gets_its_answer() {
     }
     let proto = "Sec-WebSocket-Protocol: streamlab.v1\r\n";
     for (what, request, status) in [
-        ("plain GET on /connect", b"GET /connect?host=a&port=1 HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), 426),
-        ("POST", b"POST /connect HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".to_vec(), 405),
+        ("plain GET on /connect", b"GET /connect?host=a&port=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec(), 426),
+        ("POST", b"POST /connect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n".to_vec(), 405),
         ("garbage", b"\x16\x03\x01 hello there\r\n\r\n".to_vec(), 400),
         ("head too large", [b"GET / HTTP/1.1\r\nX: ".to_vec(), vec![b'a'; 20_000], b"\r\n\r\n".to_vec()].concat(), 431),
         // The limit is exact: 16,384 bytes of head pass, 16,385 do not, however they arrive.
@@ -89,9 +89,14 @@ async fn every_kind_of_bad_input_gets_its_answer() {
         ("head of 16,384 bytes", head_of(16_384), 404),
         ("two Origin headers", upgrade("/connect?host=127.0.0.1&port=1", 13, &format!("{proto}Origin: {origin}\r\nOrigin: https://evil.example\r\n")), 400),
         ("WebSocket version 8", upgrade("/connect", 8, proto), 426),
-        ("no Sec-WebSocket-Key", format!("GET /connect HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n{proto}\r\n").into_bytes(), 400),
-        ("unknown path", b"GET /etc/passwd HTTP/1.1\r\n\r\n".to_vec(), 404),
-        ("path traversal", b"GET /../../etc/passwd HTTP/1.1\r\n\r\n".to_vec(), 404),
+        ("no Sec-WebSocket-Key", format!("GET /connect HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n{proto}\r\n").into_bytes(), 400),
+        ("unknown path", b"GET /etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec(), 404),
+        ("path traversal", b"GET /../../etc/passwd HTTP/1.1\r\nHost: [::1]:80\r\n\r\n".to_vec(), 404),
+        // A DNS-rebound page sends its own name: it reaches nothing, not even /demo.json.
+        ("a rebound name", b"GET /demo.json HTTP/1.1\r\nHost: rebound.example:8765\r\n\r\n".to_vec(), 421),
+        ("a rebound name's upgrade", String::from_utf8(upgrade("/connect?host=127.0.0.1&port=1", 13, proto)).unwrap().replace("Host: 127.0.0.1", "Host: rebound.example").into_bytes(), 421),
+        ("no Host", b"GET /demo.json HTTP/1.1\r\n\r\n".to_vec(), 400),
+        ("two Host headers", b"GET /demo.json HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: rebound.example\r\n\r\n".to_vec(), 400),
         ("upgrade on another path", upgrade("/other", 13, proto), 404),
     ] {
         assert_eq!(raw_status(&relay, &request).await, status, "{what}");

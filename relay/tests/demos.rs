@@ -108,7 +108,7 @@ async fn http_get(relay: &Relay, path: &str) -> (u16, String, Vec<u8>) {
 
 async fn http_get_with(relay: &Relay, path: &str, headers: &str) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(relay.addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n").as_bytes()).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n").as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).await.unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
@@ -176,30 +176,77 @@ async fn static_files_come_from_the_folder_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn precompressed_files_go_to_clients_that_accept_gzip() {
+async fn precompressed_files_go_to_clients_that_accept_them() {
     let dir = std::env::temp_dir().join(format!("streamlab-gzip-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("big.wasm"), b"\0asm plain").unwrap();
     std::fs::write(dir.join("big.wasm.gz"), b"gzipped bytes").unwrap();
+    std::fs::write(dir.join("big.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(dir.join("small.py"), b"plain").unwrap();
+    std::fs::write(dir.join("small.py.gz"), b"gzipped py").unwrap();
     std::fs::write(dir.join("only.js"), b"plain").unwrap();
     let mut config = allowing(&[]);
     config.static_dir = Some(dir.clone());
     let relay = Relay::start(config).await;
+    // br is preferred when both are there and both accepted.
     let (status, head, body) = http_get_with(&relay, "/big.wasm", "Accept-Encoding: gzip, br\r\n").await;
-    assert_eq!((status, body.as_slice()), (200, &b"gzipped bytes"[..]));
+    assert_eq!((status, body.as_slice()), (200, &b"brotli bytes"[..]));
     assert!(head.contains("Content-Type: application/wasm\r\n"), "{head}");
-    assert!(head.contains("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"), "{head}");
-    // Not accepted (or refused with q=0): the file itself, with no encoding.
-    for accept in ["", "Accept-Encoding: br\r\n", "Accept-Encoding: gzip;q=0\r\n"] {
-        let (_, head, body) = http_get_with(&relay, "/big.wasm", accept).await;
-        assert_eq!(body, b"\0asm plain", "{accept:?}");
-        assert!(!head.contains("Content-Encoding"), "{head}");
+    assert!(head.contains("Content-Encoding: br\r\nVary: Accept-Encoding\r\n"), "{head}");
+    for (accept, expected) in
+        [("gzip", &b"gzipped bytes"[..]), ("br;q=0, gzip", b"gzipped bytes"), ("br", b"brotli bytes")]
+    {
+        let (_, _, body) =
+            http_get_with(&relay, "/big.wasm", &format!("Accept-Encoding: {accept}\r\n")).await;
+        assert_eq!(body, expected, "{accept}");
     }
-    // No .gz beside it: the file.
-    let (_, head, body) = http_get_with(&relay, "/only.js", "Accept-Encoding: gzip\r\n").await;
+    // Only a .gz beside it: that, for gzip; not accepted (or refused with q=0): the file itself.
+    assert_eq!(http_get_with(&relay, "/small.py", "Accept-Encoding: gzip, br\r\n").await.2, b"gzipped py");
+    for accept in ["", "Accept-Encoding: br\r\n", "Accept-Encoding: gzip;q=0\r\n"] {
+        let (_, head, body) = http_get_with(&relay, "/small.py", accept).await;
+        assert_eq!(body, b"plain", "{accept:?}");
+        assert!(!head.contains("Content-Encoding") && head.contains("Vary: Accept-Encoding\r\n"), "{head}");
+    }
+    // No variant beside it: the file.
+    let (_, head, body) = http_get_with(&relay, "/only.js", "Accept-Encoding: gzip, br\r\n").await;
     assert_eq!((body.as_slice(), head.contains("Content-Encoding")), (&b"plain"[..], false));
     // The .gz itself is a file like another; a .gz of something outside is never reached.
     assert_eq!(http_get(&relay, "/big.wasm.gz").await.2, b"gzipped bytes");
+    relay.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_with_the_current_etag_gets_304_and_no_body() {
+    let dir = std::env::temp_dir().join(format!("streamlab-etag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("app.js"), b"one").unwrap();
+    std::fs::write(dir.join("app.js.gz"), b"one, gzipped").unwrap();
+    let mut config = allowing(&[]);
+    config.static_dir = Some(dir.clone());
+    let relay = Relay::start(config).await;
+    let etag_of = |head: &str| {
+        let line = head.lines().find_map(|l| l.strip_prefix("ETag: ")).unwrap_or_else(|| panic!("{head}"));
+        line.to_owned()
+    };
+    let (status, head, _) = http_get_with(&relay, "/app.js", "Accept-Encoding: gzip\r\n").await;
+    assert!(status == 200 && head.contains("Cache-Control: no-cache\r\n"), "{head}");
+    let gzip_tag = etag_of(&head);
+    let plain_tag = etag_of(&http_get(&relay, "/app.js").await.1);
+    assert_ne!(gzip_tag, plain_tag, "each variant has its own tag");
+    let (status, head, body) =
+        http_get_with(&relay, "/app.js", &format!("Accept-Encoding: gzip\r\nIf-None-Match: {gzip_tag}\r\n"))
+            .await;
+    assert_eq!((status, body.len()), (304, 0), "{head}");
+    assert!(!head.contains("Content-Length") && head.contains(&format!("ETag: {gzip_tag}")), "{head}");
+    // Another variant's tag, or a changed file: the body again.
+    let (status, _, body) = http_get_with(&relay, "/app.js", &format!("If-None-Match: {gzip_tag}\r\n")).await;
+    assert_eq!((status, body.as_slice()), (200, &b"one"[..]));
+    std::fs::write(dir.join("app.js"), b"two, longer").unwrap();
+    let (status, head, body) =
+        http_get_with(&relay, "/app.js", &format!("If-None-Match: {plain_tag}\r\n")).await;
+    assert_eq!((status, body.as_slice()), (200, &b"two, longer"[..]));
+    assert_ne!(etag_of(&head), plain_tag);
     relay.stop().await;
     std::fs::remove_dir_all(dir).ok();
 }

@@ -22,8 +22,7 @@ async fn tls_echo() -> (u16, std::path::PathBuf) {
         .signed_by(&leaf_key, &ca, &ca_key)
         .unwrap();
 
-    let ca_file =
-        std::env::temp_dir().join(format!("streamlab-ca-{}-{}.pem", std::process::id(), rand_suffix()));
+    let ca_file = temp_path("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -59,10 +58,6 @@ async fn relay_trusting(port: u16, ca_file: &std::path::Path) -> Relay {
     let mut config = allowing(&[&format!("127.0.0.1:{port}")]);
     config.ca_file = Some(ca_file.to_path_buf());
     Relay::start(config).await
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

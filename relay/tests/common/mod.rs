@@ -3,7 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,14 +14,14 @@ use futures_util::{SinkExt, StreamExt};
 use streamlab::protocol::Control;
 use streamlab_relay::policy::Rule;
 use streamlab_relay::Config;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
 /// How long any single wait in a test may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -55,8 +58,14 @@ impl Relay {
     }
 
     pub async fn connect_query(&self, query: &str) -> Client {
+        self.connect_from(None, query).await
+    }
+
+    /// As [`Relay::connect_query`], from the loopback address `source` (127.0.0.0/8 is all
+    /// this machine's): another client, as the relay counts them.
+    pub async fn connect_from(&self, source: Option<IpAddr>, query: &str) -> Client {
         let origin = format!("http://{}", self.addr);
-        Client::open(self.addr, query, Some(&origin), Some("streamlab.v1"))
+        Client::open_from(source, self.addr, query, Some(&origin), Some("streamlab.v1"))
             .await
             .expect("WebSocket handshake")
     }
@@ -69,7 +78,21 @@ pub fn allowing(targets: &[&str]) -> Config {
     c
 }
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// What a client's WebSocket runs over.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+type Ws = WebSocketStream<Box<dyn Io>>;
+
+/// A TCP connection to `to` from the loopback address `source` (default 127.0.0.1).
+pub async fn tcp_from(source: Option<IpAddr>, to: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(SocketAddr::new(source.unwrap_or([127, 0, 0, 1].into()), 0)).expect("bind the client");
+    let tcp =
+        tokio::time::timeout(PATIENCE, socket.connect(to)).await.expect("connect in time").expect("connect");
+    tcp.set_nodelay(true).unwrap();
+    tcp
+}
 
 /// What a relay said when a session ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -93,7 +116,29 @@ impl Client {
         origin: Option<&str>,
         protocol: Option<&str>,
     ) -> Result<Client, u16> {
-        let mut req = format!("ws://{relay}/connect?{query}").into_client_request().expect("request");
+        Client::open_from(None, relay, query, origin, protocol).await
+    }
+
+    /// As [`Client::open`], from the address `source` when given.
+    pub async fn open_from(
+        source: Option<IpAddr>,
+        relay: SocketAddr,
+        query: &str,
+        origin: Option<&str>,
+        protocol: Option<&str>,
+    ) -> Result<Client, u16> {
+        let tcp = tcp_from(source, relay).await;
+        Client::over(Box::new(tcp), &format!("ws://{relay}/connect?{query}"), origin, protocol).await
+    }
+
+    /// Opens the WebSocket `url` over `io` (plain TCP, or TLS to a proxy) with these headers.
+    pub async fn over(
+        io: Box<dyn Io>,
+        url: &str,
+        origin: Option<&str>,
+        protocol: Option<&str>,
+    ) -> Result<Client, u16> {
+        let mut req = url.into_client_request().expect("request");
         if let Some(o) = origin {
             req.headers_mut().insert("Origin", HeaderValue::from_str(o).unwrap());
         }
@@ -103,12 +148,8 @@ impl Client {
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(64 << 20))
             .max_frame_size(Some(64 << 20));
-        match tokio::time::timeout(
-            PATIENCE,
-            tokio_tungstenite::connect_async_with_config(req, Some(config), true),
-        )
-        .await
-        {
+        let handshake = tokio_tungstenite::client_async_with_config(req, io, Some(config));
+        match tokio::time::timeout(PATIENCE, handshake).await {
             Err(_) => panic!("handshake timed out"),
             Ok(Ok((ws, _))) => Ok(Client { ws, data: Vec::new() }),
             Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => Err(resp.status().as_u16()),
@@ -236,4 +277,69 @@ pub async fn read_all(s: &mut TcpStream) -> Vec<u8> {
     let mut v = Vec::new();
     s.read_to_end(&mut v).await.unwrap();
     v
+}
+
+/// A resolver for tests: it answers from its table — at once, or never — and counts what it
+/// was asked, so no test asks this machine's resolver about any name.
+#[derive(Default)]
+pub struct FakeDns {
+    /// name → addresses; a name that is not here fails as NXDOMAIN would.
+    pub answers: HashMap<String, Vec<IpAddr>>,
+    /// Names ending so are never answered.
+    pub never_suffix: Option<String>,
+    /// Lookups asked for.
+    pub asked: AtomicUsize,
+    /// Lookups in progress now, and the most there ever were.
+    pub in_flight: Arc<AtomicUsize>,
+    pub most_in_flight: Arc<AtomicUsize>,
+}
+
+impl FakeDns {
+    /// Answers `good` with `ip`; never answers names ending `.slow.test`.
+    pub fn new(good: &[(&str, IpAddr)]) -> Arc<FakeDns> {
+        Arc::new(FakeDns {
+            answers: good.iter().map(|(n, ip)| (n.to_string(), vec![*ip])).collect(),
+            never_suffix: Some(".slow.test".into()),
+            ..FakeDns::default()
+        })
+    }
+
+    /// As the relay's resolver.
+    pub fn resolver(self: &Arc<Self>) -> streamlab_relay::resolve::Resolver {
+        streamlab_relay::resolve::Resolver(Arc::clone(self) as Arc<dyn streamlab_relay::resolve::Resolve>)
+    }
+}
+
+/// Counts a lookup in progress until dropped (answered, or given up by the relay).
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, SeqCst);
+    }
+}
+
+impl streamlab_relay::resolve::Resolve for FakeDns {
+    fn lookup(&self, host: &str, port: u16) -> streamlab_relay::resolve::Lookup {
+        self.asked.fetch_add(1, SeqCst);
+        let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, SeqCst);
+        let guard = InFlight(Arc::clone(&self.in_flight));
+        let never = self.never_suffix.as_deref().is_some_and(|s| host.ends_with(s));
+        let answer =
+            self.answers.get(host).map(|ips| ips.iter().map(|&ip| SocketAddr::new(ip, port)).collect());
+        Box::pin(async move {
+            let _guard = guard;
+            if never {
+                std::future::pending::<()>().await;
+            }
+            answer.ok_or_else(|| std::io::Error::other("NXDOMAIN"))
+        })
+    }
+}
+
+/// A fresh path in the temporary folder, for `what`.
+pub fn temp_path(what: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    std::env::temp_dir().join(format!("streamlab-{what}-{}-{nanos}", std::process::id()))
 }
