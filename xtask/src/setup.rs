@@ -56,17 +56,10 @@ pub fn websockify() -> Result<String, String> {
 /// crates.io) and wasm-bindgen's test runner, pinned to the crate's version. Returns the
 /// geckodriver path.
 pub fn browsers() -> Result<String, String> {
-    let missing = ["chromium", "chromedriver", "firefox-esr"]
-        .iter()
-        .any(|b| output(&mut cmd(b, &["--version"])).is_err());
-    if missing {
-        let mut update = cmd("apt-get", &["update", "-q"]);
-        check(&mut update)?;
-        let mut install =
-            cmd("apt-get", &["install", "-y", "-q", "chromium", "chromium-driver", "firefox-esr"]);
-        install.env("DEBIAN_FRONTEND", "noninteractive");
-        check(&mut install)?;
-    }
+    apt(
+        &[("chromium", "--version"), ("chromedriver", "--version"), ("firefox-esr", "--version")],
+        &["chromium", "chromium-driver", "firefox-esr"],
+    )?;
     wasm_bindgen()?;
     let home = std::env::var("CARGO_HOME")
         .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
@@ -89,13 +82,23 @@ pub fn wasm_bindgen() -> Result<(), String> {
 
 /// Node.js and npm (Debian's packages) when missing.
 pub fn node() -> Result<(), String> {
-    if output(&mut cmd("npm", &["--version"])).is_err() || output(&mut cmd("node", &["--version"])).is_err() {
-        check(&mut cmd("apt-get", &["update", "-q"]))?;
-        let mut install = cmd("apt-get", &["install", "-y", "-q", "nodejs", "npm"]);
-        install.env("DEBIAN_FRONTEND", "noninteractive");
-        check(&mut install)?;
+    apt(&[("npm", "--version"), ("node", "--version")], &["nodejs", "npm"])
+}
+
+/// nginx (Debian's package), which the deployment recipe's test runs in front of two relays.
+pub fn nginx() -> Result<(), String> {
+    apt(&[("nginx", "-v")], &["nginx"])
+}
+
+/// Installs Debian `packages` when any of `commands` (run with their version flag) fails.
+fn apt(commands: &[(&str, &str)], packages: &[&str]) -> Result<(), String> {
+    if commands.iter().all(|(c, flag)| output(&mut cmd(c, &[flag])).is_ok()) {
+        return Ok(());
     }
-    Ok(())
+    check(&mut cmd("apt-get", &["update", "-q"]))?;
+    let mut install = cmd("apt-get", &["install", "-y", "-q"]);
+    install.args(packages).env("DEBIAN_FRONTEND", "noninteractive");
+    check(&mut install)
 }
 
 /// wasm-pack from crates.io, for running the browser suite the way wasm users do.

@@ -5,6 +5,8 @@ use crate::setup;
 
 pub fn run() -> Result<(), String> {
     setup::rust()?;
+    // The relay suite's deployment test runs nginx in front of two relays.
+    setup::nginx()?;
     check(&mut cargo(&["fmt", "--all", "--check"]))?;
     check(&mut cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     // Native: unit, integration (catalogue, differential vs CPython 3.13.0, chunking, reader,
