@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use sha2::{Digest, Sha256};
 use streamlab::protocol::Control;
 use streamlab_relay::policy::Rule;
 use streamlab_relay::Config;
@@ -224,6 +225,48 @@ impl Client {
         self.data.drain(..n).collect()
     }
 
+    /// Sends `up` as data, then EOF, while reading what comes back until its EOF (granting
+    /// credit as it goes). Returns the count and SHA-256 of what came back, and the client.
+    pub async fn exchange(
+        mut self,
+        up: impl Iterator<Item = Vec<u8>> + Send + 'static,
+    ) -> (usize, Vec<u8>, Client) {
+        self.grant(4 << 20).await;
+        let (mut tx, mut rx) = self.ws.split();
+        // The reader cannot send; it posts credit grants, which the uploader sends between chunks.
+        let (grant, mut grants) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let credit = |n: u64| Message::text(Control::Credit { bytes: n }.to_text());
+        let up = tokio::spawn(async move {
+            for chunk in up {
+                while let Ok(n) = grants.try_recv() {
+                    tx.send(credit(n)).await.expect("send credit");
+                }
+                tx.send(Message::Binary(Bytes::from(chunk))).await.expect("send data");
+            }
+            tx.send(Message::text(Control::Eof.to_text())).await.expect("send eof");
+            while let Some(n) = grants.recv().await {
+                tx.send(credit(n)).await.expect("send credit");
+            }
+            tx
+        });
+        let mut h = Sha256::new();
+        let mut n = 0usize;
+        loop {
+            match tokio::time::timeout(PATIENCE, rx.next()).await.expect("data keeps coming") {
+                Some(Ok(Message::Binary(b))) => {
+                    n += b.len();
+                    h.update(&b);
+                    let _ = grant.send(b.len() as u64);
+                }
+                Some(Ok(Message::Text(t))) if Control::parse(t.as_str()) == Ok(Control::Eof) => break,
+                other => panic!("unexpected {other:?} after {n} bytes"),
+            }
+        }
+        drop(grant);
+        let tx = up.await.expect("uploader");
+        (n, h.finalize().to_vec(), Client { ws: tx.reunite(rx).expect("one socket"), data: Vec::new() })
+    }
+
     /// Reads data and control messages until the close frame; returns it (and keeps the data).
     pub async fn closed(&mut self) -> Closed {
         loop {
@@ -342,4 +385,64 @@ impl streamlab_relay::resolve::Resolve for FakeDns {
 pub fn temp_path(what: &str) -> std::path::PathBuf {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     std::env::temp_dir().join(format!("streamlab-{what}-{}-{nanos}", std::process::id()))
+}
+
+/// `total` pseudo-random bytes in chunks of 1 byte to 256 KiB, the same for the same seed.
+pub fn chunks(seed: u64, total: usize) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
+    use rand::{Rng, RngCore, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut left = total;
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let n = rng.random_range(1..=256 * 1024).min(left);
+        left -= n;
+        let mut chunk = vec![0u8; n];
+        rng.fill_bytes(&mut chunk);
+        Some(chunk)
+    })
+}
+
+/// The SHA-256 of everything `chunks` yields.
+pub fn hash_of(chunks: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
+    let mut h = Sha256::new();
+    chunks.for_each(|c| h.update(&c));
+    h.finalize().to_vec()
+}
+
+/// A TCP target on 127.0.0.1:0 that sends `chunks(seed, total)` to each connection while
+/// hashing what it receives; each connection then reports (bytes received, their SHA-256).
+pub async fn hashing_target(
+    seed: u64,
+    total: usize,
+) -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<(usize, Vec<u8>)>) {
+    let (report, reports) = tokio::sync::mpsc::unbounded_channel();
+    let target = server(move |s: TcpStream| {
+        let report = report.clone();
+        async move {
+            let (mut r, mut w) = s.into_split();
+            let sender = tokio::spawn(async move {
+                for chunk in chunks(seed, total) {
+                    w.write_all(&chunk).await.unwrap();
+                }
+                w.shutdown().await.unwrap();
+            });
+            let mut h = Sha256::new();
+            let mut n = 0;
+            let mut buf = vec![0u8; 256 * 1024];
+            loop {
+                let k = r.read(&mut buf).await.unwrap();
+                if k == 0 {
+                    break;
+                }
+                n += k;
+                h.update(&buf[..k]);
+            }
+            sender.await.unwrap();
+            let _ = report.send((n, h.finalize().to_vec()));
+        }
+    })
+    .await;
+    (target, reports)
 }
