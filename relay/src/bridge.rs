@@ -19,7 +19,6 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::http::Request;
 use crate::target::{self, TargetStream};
 use crate::{token, Shared};
 
@@ -46,10 +45,10 @@ impl End {
 }
 
 /// Runs a session on an upgraded WebSocket.
-pub async fn run(shared: &Shared, ws: WebSocketStream<TcpStream>, request: Request, client: SocketAddr) {
+pub async fn run(shared: &Shared, ws: WebSocketStream<TcpStream>, query: &str, client: SocketAddr) {
     let (mut sink, source) = ws.split();
     let mut source = source.peekable();
-    let end = session(shared, &mut sink, &mut source, &request, client).await;
+    let end = session(shared, &mut sink, &mut source, query, client).await;
     close(&mut sink, &mut source, end).await;
     if let Ok(mut ws) = sink.reunite(source.into_inner()) {
         linger(ws.get_mut()).await;
@@ -77,7 +76,7 @@ async fn session(
     shared: &Shared,
     sink: &mut Sink,
     source: &mut Source,
-    req: &Request,
+    query: &str,
     client: SocketAddr,
 ) -> End {
     let _permit = match shared.limits.acquire(client.ip()) {
@@ -87,7 +86,7 @@ async fn session(
             return End::fail(CloseCode::TooManyConnections, why);
         }
     };
-    let target = match ConnectRequest::parse_query(&req.query) {
+    let target = match ConnectRequest::parse_query(query) {
         Ok(t) => t,
         Err(e) => {
             shared.log(format_args!("deny {client}: bad request: {e}"));

@@ -1,153 +1,152 @@
-//! The HTTP side of a connection: read one request head, then either hand a valid WebSocket
-//! upgrade on `/connect` to the bridge, or answer (`/demo.json`, static files, errors) and close.
+//! The HTTP side of a connection, on hyper: every request's `Host` is checked; a valid
+//! WebSocket upgrade on `/connect` is handed to the bridge; `/demo.json` and the static files
+//! (tower-http's `ServeDir`) are answered; anything else gets its error.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::upgrade::OnUpgrade;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use streamlab::protocol::{shown, SUBPROTOCOL};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tower::ServiceExt;
 
+use crate::patience::Patient;
 use crate::statics;
 use crate::Shared;
 
 /// The largest request head read.
 const MAX_HEAD: usize = 16 * 1024;
-/// How long a client may take to send its request head.
+/// Headers in one request head, at most.
+const MAX_HEADERS: usize = 64;
+/// How long a client may take to send a request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a response may wait for the client to take the next piece of it: a client that
-/// stops reading gives its socket back after this.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// The piece of a file read and written at once (a slow reader holds no more than this).
-const FILE_PIECE: usize = 64 * 1024;
+/// How long a connection may make no progress (take nothing of a response, send nothing, or
+/// idle between requests) before it is closed.
+const PATIENCE: Duration = Duration::from_secs(10);
 
-/// A parsed request head.
-#[derive(Debug)]
-pub struct Request {
-    /// `GET`, `HEAD`, ….
-    pub method: String,
-    /// The path, without the query.
-    pub path: String,
-    /// The query, without `?` (empty if none).
+/// A valid WebSocket upgrade, answered with 101: what the session needs.
+pub struct Upgrade {
+    /// The upgraded socket.
+    pub socket: TcpStream,
+    /// Bytes read past the head (the client's first frames, perhaps).
+    pub leftover: Bytes,
+    /// The request's query (it names the target).
     pub query: String,
-    headers: Vec<(String, String)>,
+    /// The client: the socket's peer, or the one a trusted proxy names.
+    pub client: SocketAddr,
 }
 
-impl Request {
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
+type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+/// The upgrade a request asked for, handed from the service to the connection.
+type Pending = Arc<Mutex<Option<(OnUpgrade, String, SocketAddr)>>>;
 
-    /// The last header called `name` (case-insensitive).
-    fn last_header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    /// Whether a comma-separated header holds `token` (case-insensitive).
-    fn header_has(&self, name: &str, token: &str) -> bool {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .any(|(_, v)| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-    }
-}
-
-/// What to do with a connection after its request head.
-pub enum Next {
-    /// A valid upgrade: the 101 response was sent; `leftover` are bytes read past the head.
-    WebSocket {
-        /// The request (its query holds the target).
-        request: Request,
-        /// Bytes already read after the head.
-        leftover: Vec<u8>,
-        /// The client: the socket's peer, or the one a trusted proxy names.
-        client: SocketAddr,
-    },
-    /// Answered (or dropped); nothing more to do.
-    Done,
-}
-
-/// Reads the request head from `peer` and answers everything but a valid WebSocket upgrade.
-pub async fn handle(shared: &Shared, stream: &mut TcpStream, peer: SocketAddr) -> Next {
-    let (request, leftover) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(stream)).await {
-        Err(_) => {
-            return respond(stream, "408 Request Timeout", "text/plain", b"request head timed out\n", false)
-                .await
-        }
-        Ok(Err(Some((status, why)))) => {
-            return respond(stream, status, "text/plain", why.as_bytes(), false).await
-        }
-        Ok(Err(None)) => return Next::Done,
-        Ok(Ok(parsed)) => parsed,
+/// Serves HTTP on `stream` from `peer` until it closes, or until it becomes a WebSocket:
+/// then returns the upgrade.
+pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) -> Option<Upgrade> {
+    let pending: Pending = Arc::default();
+    let service = {
+        let pending = Arc::clone(&pending);
+        hyper::service::service_fn(move |req| {
+            let (shared, pending) = (Arc::clone(&shared), Arc::clone(&pending));
+            async move { Ok::<_, Infallible>(route(&shared, req, peer, &pending).await) }
+        })
     };
-    let head_only = request.method == "HEAD";
-    let hosts = request.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("host"));
-    match (hosts.clone().count(), request.header("host")) {
-        (1, Some(host)) if shared.hosts.allows(host) => {}
-        (1, Some(host)) => {
-            shared.log(format_args!("refused request for host {}", shown(host)));
-            let why = "this relay does not answer to that name (see its --hostname)\n";
-            return respond(stream, "421 Misdirected Request", "text/plain", why.as_bytes(), head_only).await;
-        }
-        _ => {
-            let why = b"exactly one Host header is required\n";
-            return respond(stream, "400 Bad Request", "text/plain", why, head_only).await;
-        }
+    let io = TokioIo::new(Patient::new(stream, PATIENCE));
+    let served = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(MAX_HEAD)
+        .max_headers(MAX_HEADERS)
+        .serve_connection(io, service)
+        .with_upgrades()
+        .await;
+    let (on_upgrade, query, client) = pending.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+    if served.is_err() {
+        return None;
     }
-    match (request.method.as_str(), request.path.as_str()) {
-        (_, "/connect") if request.header("upgrade").is_some() => match check_upgrade(shared, &request, peer)
-        {
-            Ok((accept, client)) => {
-                let response = format!(
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                     Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {SUBPROTOCOL}\r\n\r\n"
-                );
-                match stream.write_all(response.as_bytes()).await {
-                    Ok(()) => Next::WebSocket { request, leftover, client },
-                    Err(_) => Next::Done,
+    let upgraded = on_upgrade.await.ok()?;
+    let parts = upgraded.downcast::<TokioIo<Patient<TcpStream>>>().ok()?;
+    Some(Upgrade { socket: parts.io.into_inner().into_inner(), leftover: parts.read_buf, query, client })
+}
+
+async fn route(
+    shared: &Shared,
+    mut req: Request<Incoming>,
+    peer: SocketAddr,
+    pending: &Pending,
+) -> Response<Body> {
+    if let Some(refusal) = refuse_host(shared, &req) {
+        return refusal;
+    }
+    let head_only = req.method() == Method::HEAD;
+    let path = req.uri().path().to_owned();
+    match (req.method().clone(), path.as_str()) {
+        (_, "/connect") if req.headers().contains_key(header::UPGRADE) => {
+            match check_upgrade(shared, &req, peer) {
+                Ok((accept, client)) => {
+                    let query = req.uri().query().unwrap_or("").to_owned();
+                    let on_upgrade = hyper::upgrade::on(&mut req);
+                    *pending.lock().unwrap_or_else(|e| e.into_inner()) = Some((on_upgrade, query, client));
+                    let mut response = Response::new(empty());
+                    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+                    let h = response.headers_mut();
+                    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+                    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+                    h.insert(header::SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept).expect("base64"));
+                    h.insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(SUBPROTOCOL));
+                    response
+                }
+                Err((status, why)) => {
+                    shared.log(format_args!("refused handshake: {why}"));
+                    text(status, &format!("{why}\n"), false)
                 }
             }
-            Err((status, why)) => {
-                shared.log(format_args!("refused handshake: {why}"));
-                respond(stream, status, "text/plain", format!("{why}\n").as_bytes(), false).await
+        }
+        (Method::GET | Method::HEAD, "/connect") => {
+            text(StatusCode::UPGRADE_REQUIRED, "/connect is a WebSocket endpoint\n", head_only)
+        }
+        (Method::GET | Method::HEAD, "/demo.json") => {
+            respond(StatusCode::OK, "application/json", demo_json(shared).into(), head_only)
+        }
+        (Method::GET | Method::HEAD, _) => match &shared.config.static_dir {
+            Some(dir) if statics::permitted(dir, &path).await => {
+                let served =
+                    statics::service(dir).oneshot(req).await.unwrap_or_else(|e: Infallible| match e {});
+                match served.status() {
+                    StatusCode::NOT_FOUND => text(StatusCode::NOT_FOUND, "not found\n", head_only),
+                    _ => finish(served.map(|b| b.map_err(std::io::Error::other).boxed_unsync()), true),
+                }
             }
+            _ => text(StatusCode::NOT_FOUND, "not found\n", head_only),
         },
-        ("GET" | "HEAD", "/connect") => {
-            respond(
-                stream,
-                "426 Upgrade Required",
-                "text/plain",
-                b"/connect is a WebSocket endpoint\n",
-                head_only,
-            )
-            .await
-        }
-        ("GET" | "HEAD", "/demo.json") => {
-            let body = demo_json(shared);
-            respond(stream, "200 OK", "application/json", body.as_bytes(), head_only).await
-        }
-        ("GET" | "HEAD", path) => {
-            let accept_encoding = request.header("accept-encoding");
-            match statics::file(shared.config.static_dir.as_deref(), path, accept_encoding).await {
-                Some(f) if statics::matches(request.header("if-none-match"), &f.etag) => {
-                    let head = Head {
-                        file: Some((&f.etag, f.encoding)),
-                        ..Head::new("304 Not Modified", f.content_type)
-                    };
-                    send(stream, head, Body::Bytes(b""), true).await
-                }
-                Some(f) => {
-                    let head =
-                        Head { file: Some((&f.etag, f.encoding)), ..Head::new("200 OK", f.content_type) };
-                    send(stream, head, Body::File(f.body, f.len), head_only).await
-                }
-                None => respond(stream, "404 Not Found", "text/plain", b"not found\n", head_only).await,
-            }
-        }
-        _ => respond(stream, "405 Method Not Allowed", "text/plain", b"only GET and HEAD\n", false).await,
+        _ => text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n", false),
     }
+}
+
+/// The answer to a request without exactly one `Host`, or for a name this relay does not
+/// answer to (the request line's authority, when it has one, included).
+fn refuse_host(shared: &Shared, req: &Request<Incoming>) -> Option<Response<Body>> {
+    let hosts: Vec<&HeaderValue> = req.headers().get_all(header::HOST).iter().collect();
+    let host = match hosts.as_slice() {
+        [one] => one.to_str().unwrap_or(""),
+        _ => return Some(text(StatusCode::BAD_REQUEST, "exactly one Host header is required\n", false)),
+    };
+    let authority = req.uri().authority().map(|a| a.as_str());
+    if shared.hosts.allows(host) && authority.is_none_or(|a| shared.hosts.allows(a)) {
+        return None;
+    }
+    shared.log(format_args!("refused request for host {}", shown(host)));
+    let why = "this relay does not answer to that name (see its --hostname)\n";
+    Some(text(StatusCode::MISDIRECTED_REQUEST, why, false))
 }
 
 /// Checks a WebSocket upgrade from `peer`: version 13, a key, the `streamlab.v1` subprotocol,
@@ -155,176 +154,86 @@ pub async fn handle(shared: &Shared, stream: &mut TcpStream, peer: SocketAddr) -
 /// `Sec-WebSocket-Accept` value and the client.
 fn check_upgrade(
     shared: &Shared,
-    req: &Request,
+    req: &Request<Incoming>,
     peer: SocketAddr,
-) -> Result<(String, SocketAddr), (&'static str, String)> {
-    if req.method != "GET" {
-        return Err(("405 Method Not Allowed", "a WebSocket upgrade must be a GET".into()));
+) -> Result<(String, SocketAddr), (StatusCode, String)> {
+    let bad = |why: &str| (StatusCode::BAD_REQUEST, why.to_owned());
+    let headers = req.headers();
+    if req.method() != Method::GET {
+        return Err((StatusCode::METHOD_NOT_ALLOWED, "a WebSocket upgrade must be a GET".into()));
     }
-    if !req.header_has("upgrade", "websocket") || !req.header_has("connection", "upgrade") {
-        return Err(("400 Bad Request", "not a WebSocket upgrade".into()));
+    if !has_token(headers, header::UPGRADE, "websocket") || !has_token(headers, header::CONNECTION, "upgrade")
+    {
+        return Err(bad("not a WebSocket upgrade"));
     }
-    if req.header("sec-websocket-version") != Some("13") {
-        return Err(("426 Upgrade Required", "WebSocket version 13 is required".into()));
+    if headers.get(header::SEC_WEBSOCKET_VERSION).map(HeaderValue::as_bytes) != Some(b"13") {
+        return Err((StatusCode::UPGRADE_REQUIRED, "WebSocket version 13 is required".into()));
     }
-    let key =
-        req.header("sec-websocket-key").ok_or(("400 Bad Request", "Sec-WebSocket-Key is missing".into()))?;
-    if !req.header_has("sec-websocket-protocol", SUBPROTOCOL) {
-        return Err(("400 Bad Request", format!("the WebSocket subprotocol {SUBPROTOCOL} is required")));
+    let key = headers.get(header::SEC_WEBSOCKET_KEY).ok_or_else(|| bad("Sec-WebSocket-Key is missing"))?;
+    if !has_token(headers, header::SEC_WEBSOCKET_PROTOCOL, SUBPROTOCOL) {
+        return Err(bad(&format!("the WebSocket subprotocol {SUBPROTOCOL} is required")));
     }
-    if req.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("origin")).count() > 1 {
-        // Which one would a check believe? Neither.
-        return Err(("400 Bad Request", "more than one Origin header".into()));
-    }
-    if let Some(origin) = req.header("origin") {
-        if !shared.origins.allows(origin) {
-            return Err(("403 Forbidden", format!("origin {} is not allowed", shown(origin))));
+    let origins: Vec<&HeaderValue> = headers.get_all(header::ORIGIN).iter().collect();
+    match origins.as_slice() {
+        [] => {}
+        [origin] => {
+            let origin = origin.to_str().unwrap_or("");
+            if !shared.origins.allows(origin) {
+                return Err((StatusCode::FORBIDDEN, format!("origin {} is not allowed", shown(origin))));
+            }
         }
+        // Which one would a check believe? Neither.
+        _ => return Err(bad("more than one Origin header")),
     }
-    let client = shared
-        .proxies
-        .client(peer, req.last_header("x-forwarded-for"))
-        .map_err(|e| ("400 Bad Request", e))?;
+    let forwarded = headers.get_all("x-forwarded-for").iter().next_back().and_then(|v| v.to_str().ok());
+    let client = shared.proxies.client(peer, forwarded).map_err(|e| bad(&e))?;
     Ok((derive_accept_key(key.as_bytes()), client))
 }
 
-/// Reads up to the end of the head. `Err(None)`: the client went away; `Err(Some(..))`: answer.
-async fn read_head(stream: &mut TcpStream) -> Result<(Request, Vec<u8>), Option<(&'static str, String)>> {
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 2048];
-    loop {
-        let n = stream.read(&mut chunk).await.map_err(|_| None)?;
-        if n == 0 {
-            return Err(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut parsed = httparse::Request::new(&mut headers);
-        match parsed.parse(&buf) {
-            Ok(httparse::Status::Complete(len)) if len > MAX_HEAD => {
-                // A whole head that arrived in one read is held to the limit too.
-                return Err(Some(too_large()));
-            }
-            Ok(httparse::Status::Complete(len)) => {
-                let target = parsed.path.unwrap_or("/");
-                let (path, query) = target.split_once('?').unwrap_or((target, ""));
-                let mut fields = Vec::with_capacity(parsed.headers.len());
-                for h in parsed.headers.iter() {
-                    let value = std::str::from_utf8(h.value)
-                        .map_err(|_| Some(("400 Bad Request", format!("header {} is not UTF-8", h.name))))?;
-                    fields.push((h.name.to_owned(), value.trim().to_owned()));
-                }
-                let request = Request {
-                    method: parsed.method.unwrap_or("").to_owned(),
-                    path: path.to_owned(),
-                    query: query.to_owned(),
-                    headers: fields,
-                };
-                return Ok((request, buf.split_off(len)));
-            }
-            Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => return Err(Some(too_large())),
-            Ok(httparse::Status::Partial) => {}
-            Err(httparse::Error::TooManyHeaders) => {
-                return Err(Some(("431 Request Header Fields Too Large", "more than 64 headers".into())))
-            }
-            Err(e) => return Err(Some(("400 Bad Request", format!("malformed HTTP request: {e}")))),
-        }
+/// Whether a comma-separated header holds `token` (case-insensitive).
+fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+}
+
+fn empty() -> Body {
+    Full::new(Bytes::new()).map_err(|e: Infallible| match e {}).boxed_unsync()
+}
+
+fn text(status: StatusCode, body: &str, head_only: bool) -> Response<Body> {
+    respond(status, "text/plain; charset=utf-8", Bytes::copy_from_slice(body.as_bytes()), head_only)
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: Bytes, head_only: bool) -> Response<Body> {
+    let length = body.len();
+    let body = if head_only { Bytes::new() } else { body };
+    let mut response = Response::new(Full::new(body).map_err(|e: Infallible| match e {}).boxed_unsync());
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if status.is_client_error() {
+        // A client that got something wrong gets its answer and the connection's end.
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
+    finish(response, false)
 }
 
-fn too_large() -> (&'static str, String) {
-    ("431 Request Header Fields Too Large", format!("the request head exceeds {MAX_HEAD} bytes"))
-}
-
-async fn respond(
-    stream: &mut TcpStream,
-    status: &str,
-    content_type: &str,
-    body: &[u8],
-    head_only: bool,
-) -> Next {
-    send(stream, Head::new(status, content_type), Body::Bytes(body), head_only).await
-}
-
-/// A response's body: bytes at hand, or an opened file of this length, streamed.
-enum Body<'a> {
-    Bytes(&'a [u8]),
-    File(tokio::fs::File, u64),
-}
-
-impl Body<'_> {
-    fn len(&self) -> u64 {
-        match self {
-            Body::Bytes(b) => b.len() as u64,
-            Body::File(_, len) => *len,
-        }
+/// The headers every answer carries. A page served by a relay learns so from its own
+/// response (`Server-Timing`); a static file may have precompressed variants, and caches ask
+/// again (cheaply: `If-Modified-Since`) before using a copy, as the page's names carry no hash.
+fn finish(mut response: Response<Body>, file: bool) -> Response<Body> {
+    let h = response.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let timing = format!("streamlab-relay;desc={SUBPROTOCOL}");
+    h.insert("server-timing", HeaderValue::from_str(&timing).expect("a token"));
+    if file {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
-}
-
-/// Writes all of `data`, or fails if the client takes none of it for [`WRITE_TIMEOUT`].
-async fn write_patiently(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
-    tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(data))
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading"))?
-}
-
-/// A response's status and headers.
-struct Head<'a> {
-    status: &'a str,
-    content_type: &'a str,
-    /// A static file's entity tag and the `Content-Encoding` of a precompressed body.
-    file: Option<(&'a str, Option<&'a str>)>,
-}
-
-impl<'a> Head<'a> {
-    fn new(status: &'a str, content_type: &'a str) -> Self {
-        Head { status, content_type, file: None }
-    }
-}
-
-async fn send(stream: &mut TcpStream, head: Head<'_>, body: Body<'_>, head_only: bool) -> Next {
-    // A file may have precompressed variants: caches keep one per Accept-Encoding and ask
-    // again (cheaply, by ETag) before using it: the page's names carry no hash.
-    let file = match head.file {
-        Some((etag, encoding)) => {
-            let encoding = encoding.map(|e| format!("Content-Encoding: {e}\r\n")).unwrap_or_default();
-            format!("ETag: {etag}\r\nCache-Control: no-cache\r\n{encoding}Vary: Accept-Encoding\r\n")
-        }
-        None => String::new(),
-    };
-    // A 304 has no body, and no length that is not the representation's.
-    let length = match head.status.starts_with("304") {
-        true => String::new(),
-        false => format!("Content-Length: {}\r\n", body.len()),
-    };
-    let head = format!(
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\n{length}{file}\
-         X-Content-Type-Options: nosniff\r\nServer-Timing: streamlab-relay;desc={SUBPROTOCOL}\r\nConnection: close\r\n\r\n",
-        head.status, head.content_type,
-    );
-    let sent = async {
-        write_patiently(stream, head.as_bytes()).await?;
-        match body {
-            _ if head_only => Ok(()),
-            Body::Bytes(bytes) => write_patiently(stream, bytes).await,
-            Body::File(mut file, mut left) => {
-                let mut piece = vec![0; FILE_PIECE];
-                while left > 0 {
-                    let n = file.read(&mut piece).await?;
-                    if n == 0 {
-                        break; // shortened since it was opened: the client sees a short body
-                    }
-                    write_patiently(stream, &piece[..n]).await?;
-                    left = left.saturating_sub(n as u64);
-                }
-                Ok(())
-            }
-        }
-    };
-    if sent.await.is_ok() {
-        let _ = tokio::time::timeout(WRITE_TIMEOUT, stream.shutdown()).await;
-    }
-    Next::Done
+    response
 }
 
 fn demo_json(shared: &Shared) -> String {

@@ -17,6 +17,7 @@ pub mod host;
 mod http;
 pub mod limits;
 pub mod origin;
+mod patience;
 pub mod policy;
 pub mod proxy;
 pub mod resolve;
@@ -134,7 +135,7 @@ pub async fn serve_until(
                     };
                     let shared = Arc::clone(&shared);
                     tasks.spawn(async move {
-                        connection(&shared, stream, client).await;
+                        connection(shared, stream, client).await;
                         drop(place);
                     });
                 }
@@ -154,12 +155,9 @@ pub async fn serve_until(
 }
 
 /// One accepted socket from `peer`: HTTP until it becomes a WebSocket session.
-async fn connection(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
+async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
-    let http::Next::WebSocket { request, leftover, client } = http::handle(shared, &mut stream, peer).await
-    else {
-        return;
-    };
+    let Some(upgrade) = http::serve(Arc::clone(&shared), stream, peer).await else { return };
     let ws_config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE))
@@ -170,8 +168,9 @@ async fn connection(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
         // Frames queue up to a read's worth (4 × 64 KiB) and leave in one write.
         .write_buffer_size(4 * 64 * 1024 + 64)
         .max_write_buffer_size(4 * MAX_MESSAGE);
-    let ws = WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(ws_config)).await;
-    bridge::run(shared, ws, request, client).await;
+    let (socket, leftover) = (upgrade.socket, upgrade.leftover.to_vec());
+    let ws = WebSocketStream::from_partially_read(socket, leftover, Role::Server, Some(ws_config)).await;
+    bridge::run(&shared, ws, &upgrade.query, upgrade.client).await;
 }
 
 async fn shutdown_signal() {

@@ -252,7 +252,7 @@ async fn slow_readers_of_static_files_hold_no_copy_of_them() {
     assert!(grown_mib < 48, "40 slow readers of an 8 MiB file grew the relay by {grown_mib} MiB");
     // Meanwhile a client that reads gets all of it.
     let mut s = TcpStream::connect(relay.addr).await.unwrap();
-    s.write_all(b"GET /big.wasm HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.unwrap();
+    s.write_all(b"GET /big.wasm HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.unwrap();
     let mut got = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut got)).await.unwrap().unwrap();
     let body = got.windows(4).position(|w| w == b"\r\n\r\n").map(|i| &got[i + 4..]).unwrap();

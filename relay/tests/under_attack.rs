@@ -365,7 +365,9 @@ async fn open(relay: SocketAddr, source: IpAddr, query: &str) -> Client {
 /// A whole HTTP answer to `GET path` from `source`, as text (lossy), within [`PATIENCE`].
 async fn http_get(relay: SocketAddr, source: IpAddr, path: &str) -> String {
     let mut s = tcp_from(Some(source), relay).await;
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {relay}\r\n\r\n").as_bytes()).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {relay}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
     let mut all = Vec::new();
     match tokio::time::timeout(PATIENCE, s.read_to_end(&mut all)).await {
         Ok(Ok(_)) => String::from_utf8_lossy(&all).into_owned(),
