@@ -7,11 +7,14 @@
 //! * `serve` — the playground: the release page and the relay, on 127.0.0.1;
 //! * `bench-core` — the core benchmark beside CPython's, as a Markdown table;
 //! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table;
-//! * `bench-page`, `bench-python` — the page's and the Python console's budgets, as JSON.
+//! * `bench-page`, `bench-python` — the page's and the Python console's budgets, as JSON;
+//! * `bench-browser` — the stream workloads in a real browser beside the ceiling and CPython.
 
+mod bench_browser;
 mod bench_core;
 mod bench_page;
 mod bench_relay;
+mod bench_targets;
 mod browser;
 mod e2e;
 mod run;
@@ -64,6 +67,12 @@ commands:
                statement's result after its data is there, and `async for` over 64 MiB of
                64-byte lines with streamlab's reader beside Pyodide's own asyncio.StreamReader
                (headless Chromium, loopback); prints a JSON line
+  bench-browser the stream workloads where the product runs: lines, bulk, frames, bigline,
+               echo and upload from loopback TCP servers through streamlab-relay into a
+               headless Chromium that no DevTools client drives — streamlab's JS API beside a
+               raw WebSocket (the ceiling) — and CPython 3.13.0's asyncio straight to the
+               same servers; prints a Markdown table of ratios and writes
+               target/bench/results.json
 ";
 
 fn main() -> ExitCode {
@@ -83,6 +92,9 @@ fn main() -> ExitCode {
         Some("bench-relay") if args.len() == 1 => bench_relay::run(),
         Some("bench-page") if args.len() == 1 => bench_page::run("page"),
         Some("bench-python") if args.len() == 1 => bench_page::run("python"),
+        Some("bench-browser") if args.len() == 1 => {
+            bench_browser::run().and_then(|f| bench_browser::report(&f))
+        }
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,233 @@
+// The browser workloads of `cargo xtask bench`, run in a page that no DevTools client
+// instruments (DevTools' network tracking handles every WebSocket frame and cuts throughput
+// by 4×). Each figure is printed as a console line, `STREAMLAB_BENCH {json}`, which Chromium
+// writes to its stderr (--enable-logging=stderr); `STREAMLAB_BENCH_DONE` ends the run.
+//
+// bench.html?relay=ws://127.0.0.1:R&ports={"lines":P,…}&plan=lines:streamlab_js,lines:raw_js,…
+
+import init, { openConnection } from './streamlab.js';
+
+const params = new URLSearchParams(location.search);
+const relay = params.get('relay');
+const ports = JSON.parse(params.get('ports') ?? '{}');
+const plan = (params.get('plan') ?? '').split(',').filter(Boolean).map((p) => p.split(':'));
+const MIB = 1 << 20;
+
+/** What each workload's server sends (or expects), in bytes; see xtask/src/bench_targets.rs. */
+const FRAME = 1024;
+/** 65,536 frames of a 4-byte length and 1 KiB; one line of 4 MiB, its newline included. */
+const SIZES = { lines: 64 * MIB, bulk: 256 * MIB, frames: 65536 * (4 + FRAME), bigline: 4 * MIB, upload: 256 * MIB };
+const ECHO_TRIPS = 1000;
+// A page that is not cross-origin isolated reads performance.now() to 100 µs, coarser than a
+// round trip: echo times batches of ECHO_BATCH trips, and reports the median batch's mean.
+const ECHO_BATCH = 10;
+const LINE = new TextEncoder().encode(`${'x'.repeat(63)}\n`);
+
+const report = (fields) => console.log(`STREAMLAB_BENCH ${JSON.stringify(fields)}`);
+
+// Each loop keeps its writer until the end: as in CPython 3.13, a writer that is garbage
+// collected closes its connection, reader and all.
+async function open(workload, limit) {
+  return openConnection('127.0.0.1', ports[workload], { relay, ...(limit ? { limit } : {}) });
+}
+
+/** The loops written against streamlab's JS API. */
+const streamlabJs = {
+  async lines() {
+    const { reader, writer } = await open('lines');
+    let n = 0;
+    for await (const line of reader) n += line.length;
+    writer.close();
+    return n;
+  },
+  async bulk() {
+    const { reader, writer } = await open('bulk');
+    let n = 0;
+    for (;;) {
+      const chunk = await reader.read(65536);
+      if (chunk.length === 0) break;
+      n += chunk.length;
+    }
+    writer.close();
+    return n;
+  },
+  async frames() {
+    const { reader, writer } = await open('frames');
+    let n = 0;
+    for (;;) {
+      let head;
+      try {
+        head = await reader.readexactly(4);
+      } catch (e) {
+        if (e.name !== 'IncompleteReadError' || e.partial.length !== 0) throw e;
+        writer.close();
+        return n;
+      }
+      const len = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+      n += 4 + (await reader.readexactly(len)).length;
+    }
+  },
+  async bigline() {
+    const { reader, writer } = await open('bigline', 8 * MIB);
+    const n = (await reader.readline()).length;
+    writer.close();
+    return n;
+  },
+  async echo() {
+    const { reader, writer } = await open('echo');
+    const times = [];
+    for (let b = 0; b < ECHO_TRIPS / ECHO_BATCH; b++) {
+      const start = performance.now();
+      for (let i = 0; i < ECHO_BATCH; i++) {
+        writer.write(LINE);
+        await writer.drain();
+        await reader.readline();
+      }
+      times.push((performance.now() - start) / ECHO_BATCH);
+    }
+    writer.close();
+    return times;
+  },
+  async upload() {
+    const { reader, writer } = await open('upload');
+    const piece = new Uint8Array(65536).fill(0x61);
+    for (let sent = 0; sent < SIZES.upload; sent += piece.length) {
+      writer.write(piece);
+      await writer.drain();
+    }
+    writer.writeEof();
+    const ack = new TextDecoder().decode(await reader.readline());
+    if (ack !== 'ok\n') throw new Error(`the sink said ${JSON.stringify(ack)}`);
+    writer.close();
+    return SIZES.upload;
+  },
+};
+
+/** The ceiling: a WebSocket to the same relay and server, counting bytes in onmessage. */
+function rawSocket(workload) {
+  const url = `${relay}/connect?host=127.0.0.1&port=${ports[workload]}`;
+  const ws = new WebSocket(url, 'streamlab.v1');
+  ws.binaryType = 'arraybuffer';
+  return ws;
+}
+
+/** A macrotask later, without setTimeout's 4 ms clamp. */
+const yielder = new MessageChannel();
+const nextTask = () =>
+  new Promise((resolve) => {
+    yielder.port1.onmessage = () => resolve();
+    yielder.port2.postMessage(null);
+  });
+
+const credit = (bytes) => JSON.stringify({ type: 'credit', bytes });
+
+/** Receives until the relay's eof, granting 16 MiB whenever 8 MiB were used; returns bytes. */
+function rawReceive(workload) {
+  return new Promise((resolve, reject) => {
+    const ws = rawSocket(workload);
+    let n = 0;
+    let used = 0;
+    ws.onmessage = (e) => {
+      if (typeof e.data === 'string') {
+        if (JSON.parse(e.data).type === 'connected') ws.send(credit(16 * MIB));
+        else if (JSON.parse(e.data).type === 'eof') {
+          ws.close();
+          resolve(n);
+        }
+        return;
+      }
+      n += e.data.byteLength;
+      used += e.data.byteLength;
+      if (used >= 8 * MIB) {
+        ws.send(credit(used));
+        used = 0;
+      }
+    };
+    ws.onclose = (e) => reject(new Error(`closed ${e.code} ${e.reason} after ${n} bytes`));
+  });
+}
+
+function rawConnected(workload) {
+  return new Promise((resolve, reject) => {
+    const ws = rawSocket(workload);
+    ws.onmessage = (e) => {
+      if (typeof e.data === 'string' && JSON.parse(e.data).type === 'connected') resolve(ws);
+    };
+    ws.onclose = (e) => reject(new Error(`closed ${e.code} ${e.reason}`));
+  });
+}
+
+const rawJs = {
+  lines: () => rawReceive('lines'),
+  bulk: () => rawReceive('bulk'),
+  frames: () => rawReceive('frames'),
+  bigline: () => rawReceive('bigline'),
+  async echo() {
+    const ws = await rawConnected('echo');
+    ws.send(credit(16 * MIB));
+    const times = [];
+    const trip = () => {
+      const back = new Promise((resolve) => {
+        let got = 0;
+        ws.onmessage = (e) => {
+          if (typeof e.data !== 'string') got += e.data.byteLength;
+          if (got >= LINE.length) resolve();
+        };
+      });
+      ws.send(LINE);
+      return back;
+    };
+    for (let b = 0; b < ECHO_TRIPS / ECHO_BATCH; b++) {
+      const start = performance.now();
+      for (let i = 0; i < ECHO_BATCH; i++) await trip();
+      times.push((performance.now() - start) / ECHO_BATCH);
+    }
+    ws.close();
+    return times;
+  },
+  async upload() {
+    const ws = await rawConnected('upload');
+    ws.send(credit(1024));
+    const done = new Promise((resolve) => {
+      ws.onmessage = (e) => typeof e.data !== 'string' && resolve();
+    });
+    const piece = new Uint8Array(65536).fill(0x61);
+    for (let sent = 0; sent < SIZES.upload; sent += piece.length) {
+      // Keep a few pieces queued, as drain()'s high-water mark would.
+      while (ws.bufferedAmount > 4 * piece.length) await nextTask();
+      ws.send(piece);
+    }
+    ws.send(JSON.stringify({ type: 'eof' }));
+    await done;
+    ws.close();
+    return SIZES.upload;
+  },
+};
+
+const CONTENDERS = { streamlab_js: streamlabJs, raw_js: rawJs };
+
+async function run(workload, contender) {
+  const loop = CONTENDERS[contender]?.[workload];
+  if (!loop) throw new Error(`no ${contender} loop for ${workload}`);
+  const start = performance.now();
+  const result = await loop();
+  const seconds = (performance.now() - start) / 1000;
+  if (Array.isArray(result)) {
+    result.sort((a, b) => a - b);
+    return { rtt_us_median: Math.round(result[result.length >> 1] * 1000) };
+  }
+  if (result !== SIZES[workload]) {
+    throw new Error(`${workload}/${contender}: ${result} bytes, expected ${SIZES[workload]}`);
+  }
+  return { mib_s: +(result / MIB / seconds).toFixed(1) };
+}
+
+await init();
+for (const [workload, contender] of plan) {
+  try {
+    report({ workload, contender, ...(await run(workload, contender)) });
+  } catch (e) {
+    report({ workload, contender, error: `${e.name}: ${e.message}` });
+  }
+}
+console.log('STREAMLAB_BENCH_DONE');
