@@ -21,6 +21,16 @@ async fn ask(relay: &Relay, source: &str, host: &str, port: u16) -> Client {
     relay.connect_from(Some(ip(source)), &format!("host={host}&port={port}")).await
 }
 
+/// A relay with `--allow-public` whose lookups (never answered) time out after `timeout`.
+async fn public_relay(timeout: Duration) -> (std::sync::Arc<FakeDns>, Relay) {
+    let dns = FakeDns::new(&[]);
+    let mut config = allowing(&[]);
+    config.policy.allow_public = true;
+    config.resolver = dns.resolver();
+    config.connect_timeout = timeout;
+    (dns, Relay::start(config).await)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_no_rule_could_allow_is_refused_without_a_lookup() {
     let dns = FakeDns::new(&[("named.test", ip("127.0.0.1"))]);
@@ -91,12 +101,7 @@ async fn one_client_holds_at_most_its_lookup_slots_and_others_still_resolve() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_clients_together_hold_at_most_the_relays_lookup_slots() {
-    let dns = FakeDns::new(&[]);
-    let mut config = allowing(&[]);
-    config.policy.allow_public = true;
-    config.resolver = dns.resolver();
-    config.connect_timeout = Duration::from_secs(3);
-    let relay = Relay::start(config).await;
+    let (dns, relay) = public_relay(Duration::from_secs(3)).await;
     // 17 clients × 4 = 68 lookups asked for; 64 run.
     let clients = Lookups::MAX / Lookups::MAX_PER_CLIENT + 1;
     let mut sessions = Vec::new();
@@ -121,11 +126,7 @@ async fn many_clients_together_hold_at_most_the_relays_lookup_slots() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_leaves_gives_its_lookup_slots_back_at_once() {
-    let dns = FakeDns::new(&[]);
-    let mut config = allowing(&[]);
-    config.policy.allow_public = true;
-    config.resolver = dns.resolver();
-    let relay = Relay::start(config).await; // lookups time out after 10 s
+    let (dns, relay) = public_relay(Duration::from_secs(10)).await;
     let mut waiting = Vec::new();
     for i in 0..Lookups::MAX_PER_CLIENT {
         waiting.push(ask(&relay, "127.0.0.2", &format!("n{i}.slow.test"), 80).await);
