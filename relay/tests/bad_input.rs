@@ -205,3 +205,50 @@ async fn a_flood_past_the_cap_gets_4429_and_the_relay_recovers() {
     c.connected().await;
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heads_that_never_end_and_idle_connections_are_let_go_after_ten_seconds() {
+    let relay = Relay::start(allowing(&[])).await;
+    let closed_after = |request: &'static [u8], trickle: bool| {
+        let addr = relay.addr;
+        tokio::spawn(async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            let started = std::time::Instant::now();
+            s.write_all(request).await.unwrap();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                let read = tokio::time::timeout(std::time::Duration::from_secs(1), s.read(&mut buf)).await;
+                match read {
+                    Ok(Ok(0) | Err(_)) => {
+                        return (started.elapsed(), String::from_utf8_lossy(&seen).into_owned())
+                    }
+                    Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
+                    // A head sent a byte a second still ends at the head timeout.
+                    Err(_) if trickle => {
+                        let _ = s.write_all(b"a").await;
+                    }
+                    Err(_) => {}
+                }
+            }
+        })
+    };
+    let partial = closed_after(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never: ", false);
+    let trickle = closed_after(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slowly: ", true);
+    let idle = closed_after(b"GET /demo.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", false);
+    let nothing = closed_after(b"", false);
+    for (what, job) in [
+        ("partial head", partial),
+        ("trickled head", trickle),
+        ("idle keep-alive", idle),
+        ("silence", nothing),
+    ] {
+        let (after, seen) = job.await.unwrap();
+        assert!(after >= std::time::Duration::from_secs(9), "{what}: closed after {after:?}");
+        assert!(after <= std::time::Duration::from_secs(13), "{what}: closed after {after:?}");
+        if what == "idle keep-alive" {
+            assert!(seen.starts_with("HTTP/1.1 200 "), "{what}: answered first: {seen:?}");
+        }
+    }
+    relay.stop().await;
+}
