@@ -41,6 +41,16 @@ impl Kind {
             Kind::Websockify => "websockify 0.13 + numpy",
         }
     }
+
+    /// Its key in `cargo xtask bench`'s results.json.
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Direct => "direct",
+            Kind::Streamlab => "streamlab",
+            Kind::Websocat => "websocat",
+            Kind::Websockify => "websockify",
+        }
+    }
 }
 
 struct Figures {
@@ -179,6 +189,22 @@ fn table(rows: &[(Kind, Figures)], size_mib: u64, rtts: usize, rounds: usize) {
     }
     println!();
     println!("(medians of {rounds} rounds; {size_mib} MiB each way, {rtts} round trips of 64 bytes; loopback, one connection per workload)");
+    // The same figures as one JSON line, for `cargo xtask bench`'s results.json.
+    let json: Vec<String> = rows
+        .iter()
+        .map(|(kind, f)| {
+            format!(
+                "\"{}\":{{\"down_mib_s\":{:.1},\"up_mib_s\":{:.1},\"down_cpu_s_per_gib\":{:.3},\"up_cpu_s_per_gib\":{:.3},\"rtt_us_median\":{:.1}}}",
+                kind.key(),
+                f.down_mib_s,
+                f.up_mib_s,
+                f.down_cpu_s_gib,
+                f.up_cpu_s_gib,
+                f.rtt_median_us
+            )
+        })
+        .collect();
+    println!("{{\"relay\":{{{}}}}}", json.join(","));
 }
 
 // ---- the target: one loopback server, the workload chosen by the first byte ----

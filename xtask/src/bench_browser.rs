@@ -205,8 +205,9 @@ fn cpython(ports_json: &str) -> Result<Vec<(String, Figure)>, String> {
 }
 
 /// Prints the figures as a Markdown table with the ratios the issue names, and writes
-/// `target/bench/results.json`.
-pub fn report(figures: &Figures) -> Result<(), String> {
+/// `target/bench/results.json`: `workloads`, the `more` entries (`relay`, `page` from
+/// `cargo xtask bench`), `machine` and `date`.
+pub fn report(figures: &Figures, more: serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
     let value = |f: &Figure| match f {
         Figure::MibS(x) | Figure::RttUs(x) => Some(*x),
         Figure::Failed(_) => None,
@@ -251,11 +252,12 @@ pub fn report(figures: &Figures) -> Result<(), String> {
             (w.clone(), serde_json::Value::Object(row))
         })
         .collect();
-    let results = serde_json::json!({
-        "workloads": workloads,
-        "machine": machine(),
-        "date": output(&mut crate::run::cmd("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]))?.trim(),
-    });
+    let mut results = serde_json::Map::new();
+    results.insert("workloads".into(), serde_json::Value::Object(workloads));
+    results.extend(more);
+    results.insert("machine".into(), machine().into());
+    let date = output(&mut crate::run::cmd("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]))?;
+    results.insert("date".into(), date.trim().into());
     let path = serve::target_dir().join("bench/results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())? + "\n")
         .map_err(|e| format!("{}: {e}", path.display()))?;

@@ -4,12 +4,13 @@
 //! `benches/python.mjs` (the console's start, a statement's latency, `async for` beside
 //! Pyodide's own reader). Each prints its JSON line; the figures go in `docs/benchmarks.md`.
 
-use crate::run::{check, cmd};
+use crate::run::{cmd, output};
 use crate::serve::{self, Port};
 use crate::setup;
 
-/// Runs `benches/<bench>.mjs` against a freshly built and served `dist/`.
-pub fn run(bench: &str) -> Result<(), String> {
+/// Runs `benches/<bench>.mjs` against a freshly built and served `dist/`; prints its JSON
+/// line and returns it.
+pub fn run(bench: &str) -> Result<serde_json::Value, String> {
     setup::browsers()?;
     let dist = serve::prepare()?;
     let relay = serve::start(&dist, Port::Any, false)?;
@@ -17,7 +18,24 @@ pub fn run(bench: &str) -> Result<(), String> {
     let mut node = cmd("node", &[&script, &dist.display().to_string()]);
     node.env("STREAMLAB_PAGE_URL", &relay.url);
     serve::die_with_parent(&mut node);
-    let result = check(&mut node);
+    let printed = output(&mut node);
     drop(relay);
-    result
+    let printed = printed?;
+    print!("{printed}");
+    json_line(&printed, "")
+}
+
+/// The last line of `printed` that is a JSON object (holding `key`, when not empty).
+pub fn json_line(printed: &str, key: &str) -> Result<serde_json::Value, String> {
+    printed
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok())
+        .find(|v| v.is_object() && (key.is_empty() || v.get(key).is_some()))
+        .ok_or_else(|| {
+            format!(
+                "the benchmark printed no JSON line{}",
+                if key.is_empty() { "" } else { " with that key" }
+            )
+        })
 }

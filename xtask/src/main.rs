@@ -5,11 +5,13 @@
 //! * `test-typescript` — only the TypeScript check of the generated declarations;
 //! * `test-e2e` — only the end-to-end tests of the release page;
 //! * `serve` — the playground: the release page and the relay, on 127.0.0.1;
+//! * `bench` — every benchmark below in one run, into `target/bench/results.json`;
 //! * `bench-core` — the core benchmark beside CPython's, as a Markdown table;
 //! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table;
 //! * `bench-page`, `bench-python` — the page's and the Python console's budgets, as JSON;
 //! * `bench-browser` — the stream workloads in a real browser beside the ceiling and CPython.
 
+mod bench_all;
 mod bench_browser;
 mod bench_core;
 mod bench_page;
@@ -55,6 +57,9 @@ commands:
                binaryen 132 from npm), builds the release page into dist/ (trunk), starts
                streamlab-relay --demo --static dist on 127.0.0.1:8765 (another free port if
                that is taken, or N) and prints the page's URL; Ctrl-C stops it
+  bench        every benchmark in one run: bench-core, bench-relay, bench-page, bench-python
+               and bench-browser, their tables printed and their figures in
+               target/bench/results.json (workloads, relay, page, machine, date)
   bench-core   the core benchmark: streamlab's StreamReader beside CPython 3.13.0's on the
                same in-memory work; prints a Markdown table (figures for docs/benchmarks.md)
   bench-relay  the relay benchmark: streamlab-relay beside websocat and websockify (installed
@@ -88,12 +93,13 @@ fn main() -> ExitCode {
         Some("test-typescript") if args.len() == 1 => typescript::run(),
         Some("test-e2e") if args.len() == 1 => e2e::run(),
         Some("serve") => serve::run(&args[1..]),
+        Some("bench") if args.len() == 1 => bench_all::run(),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
-        Some("bench-relay") if args.len() == 1 => bench_relay::run(),
-        Some("bench-page") if args.len() == 1 => bench_page::run("page"),
-        Some("bench-python") if args.len() == 1 => bench_page::run("python"),
+        Some("bench-relay") if args.len() == 1 => bench_relay::run().map(drop),
+        Some("bench-page") if args.len() == 1 => bench_page::run("page").map(drop),
+        Some("bench-python") if args.len() == 1 => bench_page::run("python").map(drop),
         Some("bench-browser") if args.len() == 1 => {
-            bench_browser::run().and_then(|f| bench_browser::report(&f))
+            bench_browser::run().and_then(|f| bench_browser::report(&f, Default::default()))
         }
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
