@@ -3,13 +3,17 @@
 // by 4×). Each figure is printed as a console line, `STREAMLAB_BENCH {json}`, which Chromium
 // writes to its stderr (--enable-logging=stderr); `STREAMLAB_BENCH_DONE` ends the run.
 //
-// bench.html?relay=ws://127.0.0.1:R&ports={"lines":P,…}&plan=lines:streamlab_js,lines:raw_js,…
+// bench.html?relay=ws://127.0.0.1:R&ports={"lines":P,…}&websockify={"lines":W,…}
+//   &plan=lines:streamlab_js,lines:raw_js,…
+// `websockify` maps each workload (but upload: websockify cannot half-close) to a websockify
+// listening for that workload's server alone.
 
 import init, { openConnection } from './streamlab.js';
 
 const params = new URLSearchParams(location.search);
 const relay = params.get('relay');
 const ports = JSON.parse(params.get('ports') ?? '{}');
+const websockifies = JSON.parse(params.get('websockify') ?? '{}');
 const plan = (params.get('plan') ?? '').split(',').filter(Boolean).map((p) => p.split(':'));
 const MIB = 1 << 20;
 
@@ -27,12 +31,17 @@ const report = (fields) => console.log(`STREAMLAB_BENCH ${JSON.stringify(fields)
 
 // Each loop keeps its writer until the end: as in CPython 3.13, a writer that is garbage
 // collected closes its connection, reader and all.
-async function open(workload, limit) {
+function throughRelay(workload, limit) {
   return openConnection('127.0.0.1', ports[workload], { relay, ...(limit ? { limit } : {}) });
 }
 
-/** The loops written against streamlab's JS API. */
-const streamlabJs = {
+function throughWebsockify(workload, limit) {
+  const url = `ws://127.0.0.1:${websockifies[workload]}`;
+  return openConnection('127.0.0.1', ports[workload], { relay: url, websockify: true, ...(limit ? { limit } : {}) });
+}
+
+/** The loops written against streamlab's JS API, opening connections with `open`. */
+const streamlabJs = (open) => ({
   async lines() {
     const { reader, writer } = await open('lines');
     let n = 0;
@@ -101,7 +110,7 @@ const streamlabJs = {
     writer.close();
     return SIZES.upload;
   },
-};
+});
 
 /** The ceiling: a WebSocket to the same relay and server, counting bytes in onmessage. */
 function rawSocket(workload) {
@@ -204,7 +213,63 @@ const rawJs = {
   },
 };
 
-const CONTENDERS = { streamlab_js: streamlabJs, raw_js: rawJs };
+/** A raw WebSocket to websockify: binary frames both ways, the close is the EOF. */
+function websockifySocket(workload) {
+  const ws = new WebSocket(`ws://127.0.0.1:${websockifies[workload]}`, ['binary']);
+  ws.binaryType = 'arraybuffer';
+  return ws;
+}
+
+function websockifyReceive(workload) {
+  return new Promise((resolve, reject) => {
+    const ws = websockifySocket(workload);
+    let n = 0;
+    ws.onmessage = (e) => {
+      n += e.data.byteLength;
+    };
+    ws.onclose = () => resolve(n);
+    ws.onerror = () => reject(new Error(`websockify failed after ${n} bytes`));
+  });
+}
+
+const rawWebsockify = {
+  lines: () => websockifyReceive('lines'),
+  bulk: () => websockifyReceive('bulk'),
+  frames: () => websockifyReceive('frames'),
+  bigline: () => websockifyReceive('bigline'),
+  async echo() {
+    const ws = websockifySocket('echo');
+    await new Promise((resolve) => {
+      ws.onopen = resolve;
+    });
+    const times = [];
+    const trip = () => {
+      const back = new Promise((resolve) => {
+        let got = 0;
+        ws.onmessage = (e) => {
+          got += e.data.byteLength;
+          if (got >= LINE.length) resolve();
+        };
+      });
+      ws.send(LINE);
+      return back;
+    };
+    for (let b = 0; b < ECHO_TRIPS / ECHO_BATCH; b++) {
+      const start = performance.now();
+      for (let i = 0; i < ECHO_BATCH; i++) await trip();
+      times.push((performance.now() - start) / ECHO_BATCH);
+    }
+    ws.close();
+    return times;
+  },
+};
+
+const CONTENDERS = {
+  streamlab_js: streamlabJs(throughRelay),
+  raw_js: rawJs,
+  websockify_streamlab_js: streamlabJs(throughWebsockify),
+  websockify: rawWebsockify,
+};
 
 async function run(workload, contender) {
   const loop = CONTENDERS[contender]?.[workload];

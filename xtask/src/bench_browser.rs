@@ -21,8 +21,9 @@ use crate::run::{output, root};
 use crate::serve::{self, Port};
 use crate::{services, setup};
 
-/// The page's contenders, in the order each workload runs them.
-const PAGE_CONTENDERS: [&str; 2] = ["streamlab_js", "raw_js"];
+/// The page's contenders, in the order each workload runs them: through streamlab-relay, and
+/// through websockify (0.13, PyPI) in its place — which cannot half-close, so no `upload`.
+const PAGE_CONTENDERS: [&str; 4] = ["streamlab_js", "raw_js", "websockify_streamlab_js", "websockify"];
 /// The longest the page may take for all of it.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -46,18 +47,36 @@ pub fn run() -> Result<Figures, String> {
     let ports = bench_targets::start()?;
     let extra = ["--allow", "127.0.0.1:*", "--quiet"].map(str::to_owned);
     let relay = serve::start_with(&www, Port::Any, false, &extra)?;
+    // One websockify per workload: its target is fixed.
+    let websockify = setup::websockify()?;
+    let mut websockifies = Vec::new();
+    let mut ws_ports = Vec::new();
+    for &(workload, port) in ports.iter().filter(|(w, _)| *w != "upload") {
+        let listen = crate::browser::free_port()?;
+        let args = [format!("127.0.0.1:{listen}"), format!("127.0.0.1:{port}")];
+        websockifies.push(services::Service::start(&websockify, &args, false)?);
+        crate::browser::wait_listening(listen)?;
+        ws_ports.push((workload, listen));
+    }
 
     let mut figures = Figures::new();
-    let ports_json =
-        format!("{{{}}}", ports.iter().map(|(w, p)| format!("\"{w}\":{p}")).collect::<Vec<_>>().join(","));
-    let plan: Vec<String> =
-        WORKLOADS.iter().flat_map(|w| PAGE_CONTENDERS.iter().map(move |c| format!("{w}:{c}"))).collect();
+    let as_json = |ports: &[(&str, u16)]| {
+        format!("{{{}}}", ports.iter().map(|(w, p)| format!("\"{w}\":{p}")).collect::<Vec<_>>().join(","))
+    };
+    let ports_json = as_json(&ports);
+    let plan: Vec<String> = WORKLOADS
+        .iter()
+        .flat_map(|w| PAGE_CONTENDERS.iter().map(move |c| (w, c)))
+        .filter(|(w, c)| !(c.starts_with("websockify") && **w == "upload"))
+        .map(|(w, c)| format!("{w}:{c}"))
+        .collect();
     let ws = relay.url.trim_end_matches('/').replacen("http://", "ws://", 1);
     let url = format!(
-        "{}bench.html?relay={}&ports={}&plan={}",
+        "{}bench.html?relay={}&ports={}&websockify={}&plan={}",
         relay.url,
         encode(&ws),
         encode(&ports_json),
+        encode(&as_json(&ws_ports)),
         encode(&plan.join(","))
     );
     for (workload, contender, figure) in in_chromium(&url)? {
@@ -66,6 +85,7 @@ pub fn run() -> Result<Figures, String> {
     for (workload, figure) in cpython(&ports_json)? {
         figures.entry(workload).or_default().insert("cpython".into(), figure);
     }
+    drop(websockifies);
     drop(relay);
     Ok(figures)
 }
@@ -213,7 +233,7 @@ pub fn report(figures: &Figures, more: serde_json::Map<String, serde_json::Value
         Figure::Failed(_) => None,
     };
     let get = |w: &str, c: &str| figures.get(w).and_then(|m| m.get(c)).and_then(value);
-    let contenders = ["streamlab_js", "raw_js", "cpython"];
+    let contenders = ["streamlab_js", "raw_js", "websockify_streamlab_js", "websockify", "cpython"];
     println!(
         "| workload | unit | {} | streamlab_js / raw_js | streamlab_js / cpython |",
         contenders.join(" | ")

@@ -12,12 +12,14 @@ use crate::run::{cargo, check, root};
 use crate::services::{cpython, start_fixtures, Service};
 use crate::setup;
 
-fn free_port() -> Result<u16, String> {
+/// A port nothing listens on now, on 127.0.0.1.
+pub fn free_port() -> Result<u16, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-fn wait_listening(port: u16) -> Result<(), String> {
+/// Waits (20 s at most) until something listens on 127.0.0.1:`port`.
+pub fn wait_listening(port: u16) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
