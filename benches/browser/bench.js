@@ -40,6 +40,30 @@ function throughWebsockify(workload, limit) {
   return openConnection('127.0.0.1', ports[workload], { relay: url, websockify: true, ...(limit ? { limit } : {}) });
 }
 
+/** `trip` run ECHO_TRIPS times: each batch's mean per trip, in ms. */
+async function timeTrips(trip) {
+  const times = [];
+  for (let b = 0; b < ECHO_TRIPS / ECHO_BATCH; b++) {
+    const start = performance.now();
+    for (let i = 0; i < ECHO_BATCH; i++) await trip();
+    times.push((performance.now() - start) / ECHO_BATCH);
+  }
+  return times;
+}
+
+/** One LINE sent on a raw WebSocket, until as many data bytes came back (text is control). */
+function rawTrip(ws) {
+  const back = new Promise((resolve) => {
+    let got = 0;
+    ws.onmessage = (e) => {
+      if (typeof e.data !== 'string') got += e.data.byteLength;
+      if (got >= LINE.length) resolve();
+    };
+  });
+  ws.send(LINE);
+  return back;
+}
+
 /** The loops written against streamlab's JS API, opening connections with `open`. */
 const streamlabJs = (open) => ({
   async lines() {
@@ -84,16 +108,11 @@ const streamlabJs = (open) => ({
   },
   async echo() {
     const { reader, writer } = await open('echo');
-    const times = [];
-    for (let b = 0; b < ECHO_TRIPS / ECHO_BATCH; b++) {
-      const start = performance.now();
-      for (let i = 0; i < ECHO_BATCH; i++) {
-        writer.write(LINE);
-        await writer.drain();
-        await reader.readline();
-      }
-      times.push((performance.now() - start) / ECHO_BATCH);
-    }
+    const times = await timeTrips(async () => {
+      writer.write(LINE);
+      await writer.drain();
+      await reader.readline();
+    });
     writer.close();
     return times;
   },
@@ -174,23 +193,7 @@ const rawJs = {
   async echo() {
     const ws = await rawConnected('echo');
     ws.send(credit(16 * MIB));
-    const times = [];
-    const trip = () => {
-      const back = new Promise((resolve) => {
-        let got = 0;
-        ws.onmessage = (e) => {
-          if (typeof e.data !== 'string') got += e.data.byteLength;
-          if (got >= LINE.length) resolve();
-        };
-      });
-      ws.send(LINE);
-      return back;
-    };
-    for (let b = 0; b < ECHO_TRIPS / ECHO_BATCH; b++) {
-      const start = performance.now();
-      for (let i = 0; i < ECHO_BATCH; i++) await trip();
-      times.push((performance.now() - start) / ECHO_BATCH);
-    }
+    const times = await timeTrips(() => rawTrip(ws));
     ws.close();
     return times;
   },
@@ -242,23 +245,7 @@ const rawWebsockify = {
     await new Promise((resolve) => {
       ws.onopen = resolve;
     });
-    const times = [];
-    const trip = () => {
-      const back = new Promise((resolve) => {
-        let got = 0;
-        ws.onmessage = (e) => {
-          got += e.data.byteLength;
-          if (got >= LINE.length) resolve();
-        };
-      });
-      ws.send(LINE);
-      return back;
-    };
-    for (let b = 0; b < ECHO_TRIPS / ECHO_BATCH; b++) {
-      const start = performance.now();
-      for (let i = 0; i < ECHO_BATCH; i++) await trip();
-      times.push((performance.now() - start) / ECHO_BATCH);
-    }
+    const times = await timeTrips(() => rawTrip(ws));
     ws.close();
     return times;
   },

@@ -20,7 +20,6 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tower::ServiceExt;
 
 use crate::patience::Patient;
-use crate::statics;
 use crate::Shared;
 
 /// The largest request head read.
@@ -117,10 +116,9 @@ async fn route(
         (Method::GET | Method::HEAD, "/demo.json") => {
             respond(StatusCode::OK, "application/json", demo_json(shared).into(), head_only)
         }
-        (Method::GET | Method::HEAD, _) => match &shared.config.static_dir {
-            Some(dir) if statics::permitted(dir, &path).await => {
-                let served =
-                    statics::service(dir).oneshot(req).await.unwrap_or_else(|e: Infallible| match e {});
+        (Method::GET | Method::HEAD, _) => match &shared.statics {
+            Some(files) if files.permits(&path).await => {
+                let served = files.service().oneshot(req).await.unwrap_or_else(|e: Infallible| match e {});
                 match served.status() {
                     StatusCode::NOT_FOUND => text(StatusCode::NOT_FOUND, "not found\n", head_only),
                     _ => finish(served.map(|b| b.map_err(std::io::Error::other).boxed_unsync()), true),

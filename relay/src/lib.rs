@@ -54,6 +54,7 @@ pub(crate) struct Shared {
     proxies: Proxies,
     limits: Arc<Limits>,
     lookups: Lookups,
+    statics: Option<statics::Statics>,
     tls: Arc<rustls::ClientConfig>,
     demos: HashMap<(String, u16), SocketAddr>,
     shutdown: watch::Receiver<bool>,
@@ -79,7 +80,8 @@ impl Shared {
 /// Runs the relay on `listener` until SIGINT or SIGTERM; open connections then get 1001.
 ///
 /// # Errors
-/// The demo servers could not start, or the `--ca-file` could not be loaded.
+/// The demo servers could not start, the `--ca-file` could not be loaded, or the `--static`
+/// folder could not be resolved.
 pub async fn serve(listener: TcpListener, config: Config) -> std::io::Result<()> {
     serve_until(listener, config, shutdown_signal()).await
 }
@@ -105,6 +107,7 @@ pub async fn serve_until(
         proxies: Proxies::new(&config.trusted_proxies),
         limits: Limits::new(config.max_connections, config.max_per_ip, "connections"),
         lookups: Lookups::new(config.resolver.clone(), config.connect_timeout),
+        statics: config.static_dir.as_deref().map(statics::Statics::new).transpose()?,
         tls: Arc::new(tls),
         demos,
         shutdown: stopped,

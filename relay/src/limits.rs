@@ -1,6 +1,6 @@
 //! [`Limits`]: the global and per-client caps — on relayed connections, on open sockets from
-//! accept on, and on lookups in progress. A client is one IPv4 address, or one IPv6 /64 (what one host or home
-//! usually holds).
+//! accept on, and on lookups in progress. A client is one IPv4 address, or one IPv6 /64 (what
+//! one host or home usually holds).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
@@ -61,18 +61,7 @@ impl Limits {
     /// # Errors
     /// Which cap is full.
     pub fn acquire(self: &Arc<Self>, ip: IpAddr) -> Result<Permit, String> {
-        let ip = client_of(ip);
-        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if c.total >= self.max {
-            return Err(format!("the relay is at its limit of {} {}", self.max, self.what));
-        }
-        let mine = c.per_ip.entry(ip).or_default();
-        if *mine >= self.max_per_ip {
-            return Err(format!("{ip} already has {} {}, the limit per address", self.max_per_ip, self.what));
-        }
-        *mine += 1;
-        c.total += 1;
-        Ok(Permit { limits: Arc::clone(self), ip: Some(ip) })
+        self.take(Some(client_of(ip)))
     }
 
     /// Takes a place that counts in the total only: for a trusted proxy, whose sockets carry
@@ -81,12 +70,26 @@ impl Limits {
     /// # Errors
     /// The total is full.
     pub fn acquire_shared(self: &Arc<Self>) -> Result<Permit, String> {
+        self.take(None)
+    }
+
+    fn take(self: &Arc<Self>, ip: Option<IpAddr>) -> Result<Permit, String> {
         let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if c.total >= self.max {
             return Err(format!("the relay is at its limit of {} {}", self.max, self.what));
         }
+        if let Some(ip) = ip {
+            let mine = c.per_ip.entry(ip).or_default();
+            if *mine >= self.max_per_ip {
+                return Err(format!(
+                    "{ip} already has {} {}, the limit per address",
+                    self.max_per_ip, self.what
+                ));
+            }
+            *mine += 1;
+        }
         c.total += 1;
-        Ok(Permit { limits: Arc::clone(self), ip: None })
+        Ok(Permit { limits: Arc::clone(self), ip })
     }
 
     /// Places now held.

@@ -100,9 +100,9 @@ async fn resolve(shared: &Shared, req: &ConnectRequest, client: IpAddr) -> Resul
     }
     // Nothing is looked up for a name the policy would refuse whatever it resolved to.
     shared.config.policy.may_allow(&req.host, req.port).map_err(|why| (CloseCode::NotAllowed, why))?;
-    // An address needs no lookup (numeric spellings such as `127.1` are the C library's to read).
-    let bare = req.host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(&req.host);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
+    // An address needs no lookup (numeric spellings such as `127.1` are the C library's to
+    // read). The request's host comes without brackets.
+    if let Ok(ip) = req.host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, req.port)]);
     }
     shared.lookups.resolve(client, &req.host, req.port).await.map_err(|e| match e {

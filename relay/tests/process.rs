@@ -68,14 +68,7 @@ impl Process {
     }
 
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap()
-            .parse()
-            .unwrap()
+        rss_kib(self.child.id()).expect("the relay's RSS")
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {

@@ -84,13 +84,7 @@ impl Child {
     }
 
     fn rss_kib(&self) -> u64 {
-        Child::rss_of(self.child.id())
-    }
-
-    fn rss_of(pid: u32) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
-        line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0)
+        rss_kib(self.child.id()).unwrap_or(0)
     }
 }
 
@@ -159,7 +153,7 @@ async fn run(
         let (rss_max, pid) = (Arc::clone(&rss_max), relay.child.id());
         tokio::spawn(async move {
             loop {
-                let kib = Child::rss_of(pid);
+                let kib = rss_kib(pid).unwrap_or(0);
                 rss_max.fetch_max(kib as usize, SeqCst);
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }

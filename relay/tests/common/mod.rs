@@ -446,3 +446,9 @@ pub async fn hashing_target(
     .await;
     (target, reports)
 }
+
+/// The resident memory of process `pid` in KiB (`None` once it is gone).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+}
