@@ -408,6 +408,12 @@ impl WebSocketTransport {
                 runtime::sleep(RESUME_POLL).await;
                 let Some(me) = me.upgrade() else { return };
                 let Some(protocol) = me.protocol() else { return };
+                // The relay's close frame came (a reset, say): the browser may still flush
+                // its queue to the relay, which reads it away while it closes, but that is no
+                // drain. The close event, still to come, ends the connection with its cause.
+                if me.ws.ready_state() >= WebSocket::CLOSING {
+                    return;
+                }
                 let unsent = me.user_unsent();
                 if me.state.borrow_mut().write_flow.after_drain(unsent) {
                     protocol.resume_writing();
