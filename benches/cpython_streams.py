@@ -3,7 +3,8 @@ loopback TCP servers (no browser, no relay) — the `cpython` contender of `carg
 
     PYENV_VERSION=3.13.0 python3 benches/cpython_streams.py '{"lines": PORT, ...}'
 
-Prints one JSON object: {"<workload>": {"mib_s": X} | {"rtt_us_median": X}}.
+Runs the workloads named in the ports' object, in its order; prints one JSON object:
+{"<workload>": {"mib_s": X} | {"rtt_us_median": X}}.
 """
 
 import asyncio
@@ -69,8 +70,9 @@ async def upload(reader, writer):
 
 async def main(ports):
     results = {}
-    for name, loop in [("lines", lines), ("bulk", bulk), ("frames", frames), ("bigline", bigline),
-                       ("echo", echo), ("upload", upload)]:
+    loops = {"lines": lines, "bulk": bulk, "frames": frames, "bigline": bigline, "echo": echo, "upload": upload}
+    for name in ports:
+        loop = loops[name]
         limit = 8 * MIB if name == "bigline" else 2**16
         start = time.perf_counter()
         reader, writer = await asyncio.open_connection("127.0.0.1", ports[name], limit=limit)

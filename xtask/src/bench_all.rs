@@ -14,7 +14,7 @@ pub fn run() -> Result<(), String> {
     let page = bench_page::run("page")?;
     let python = bench_page::run("python")?;
     println!("\n## The browser workloads\n");
-    let figures = bench_browser::run()?;
+    let figures = bench_browser::run(None)?;
     let mut more = serde_json::Map::new();
     more.insert("relay".into(), relay);
     more.insert(

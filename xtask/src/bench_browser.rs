@@ -38,13 +38,18 @@ pub enum Figure {
 /// workload → contender → figure.
 pub type Figures = BTreeMap<String, BTreeMap<String, Figure>>;
 
-/// Runs every workload for every contender; returns the figures.
-pub fn run() -> Result<Figures, String> {
+/// Runs every workload (or those of `only`) for every contender; returns the figures.
+pub fn run(only: Option<&[&str]>) -> Result<Figures, String> {
+    if let Some(unknown) = only.unwrap_or_default().iter().find(|w| !WORKLOADS.contains(w)) {
+        return Err(format!("no workload {unknown:?}: the workloads are {}", WORKLOADS.join(", ")));
+    }
+    let workloads: Vec<&str> =
+        WORKLOADS.iter().copied().filter(|w| only.is_none_or(|o| o.contains(w))).collect();
     setup::browsers()?;
     let dist = serve::prepare()?;
     let www = serve::target_dir().join("bench/www");
     page_into(&dist, &www)?;
-    let ports = bench_targets::start()?;
+    let ports: Vec<_> = bench_targets::start()?.into_iter().filter(|(w, _)| workloads.contains(w)).collect();
     let extra = ["--allow", "127.0.0.1:*", "--quiet"].map(str::to_owned);
     let relay = serve::start_with(&www, Port::Any, false, &extra)?;
     // One websockify per workload: its target is fixed.
@@ -64,7 +69,7 @@ pub fn run() -> Result<Figures, String> {
         format!("{{{}}}", ports.iter().map(|(w, p)| format!("\"{w}\":{p}")).collect::<Vec<_>>().join(","))
     };
     let ports_json = as_json(&ports);
-    let plan: Vec<String> = WORKLOADS
+    let plan: Vec<String> = workloads
         .iter()
         .flat_map(|w| PAGE_CONTENDERS.iter().map(move |c| (w, c)))
         .filter(|(w, c)| !(c.starts_with("websockify") && **w == "upload"))
@@ -82,7 +87,7 @@ pub fn run() -> Result<Figures, String> {
     for (workload, contender, figure) in in_chromium(&url)? {
         figures.entry(workload).or_default().insert(contender, figure);
     }
-    for (workload, figure) in cpython(&ports_json)? {
+    for (workload, figure) in cpython(&ports_json, &workloads)? {
         figures.entry(workload).or_default().insert("cpython".into(), figure);
     }
     drop(websockifies);
@@ -209,14 +214,14 @@ fn figure_of(v: &serde_json::Value) -> Option<Figure> {
 }
 
 /// `benches/cpython_streams.py` against the same servers.
-fn cpython(ports_json: &str) -> Result<Vec<(String, Figure)>, String> {
+fn cpython(ports_json: &str, workloads: &[&str]) -> Result<Vec<(String, Figure)>, String> {
     let mut python = services::cpython()?;
     python.arg(root().join("benches/cpython_streams.py")).arg(ports_json);
     let out = output(&mut python)?;
     let line = out.lines().last().unwrap_or("");
     let v: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("cpython printed {line:?}: {e}"))?;
-    WORKLOADS
+    workloads
         .iter()
         .map(|&w| {
             Ok((w.to_owned(), figure_of(&v[w]).ok_or_else(|| format!("cpython printed no {w}: {line}"))?))

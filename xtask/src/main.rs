@@ -77,7 +77,7 @@ commands:
                headless Chromium that no DevTools client drives — streamlab's JS API beside a
                raw WebSocket (the ceiling) — and CPython 3.13.0's asyncio straight to the
                same servers; prints a Markdown table of ratios and writes
-               target/bench/results.json
+               target/bench/results.json; --only W,W…: only those workloads
 ";
 
 fn main() -> ExitCode {
@@ -98,9 +98,14 @@ fn main() -> ExitCode {
         Some("bench-relay") if args.len() == 1 => bench_relay::run().map(drop),
         Some("bench-page") if args.len() == 1 => bench_page::run("page").map(drop),
         Some("bench-python") if args.len() == 1 => bench_page::run("python").map(drop),
-        Some("bench-browser") if args.len() == 1 => {
-            bench_browser::run().and_then(|f| bench_browser::report(&f, Default::default()))
+        Some("bench-browser") => match &args[1..] {
+            [] => bench_browser::run(None),
+            [flag, only] if flag == "--only" => {
+                bench_browser::run(Some(&only.split(',').map(str::trim).collect::<Vec<_>>()))
+            }
+            _ => Err("bench-browser takes --only WORKLOAD[,WORKLOAD…]".into()),
         }
+        .and_then(|f| bench_browser::report(&f, Default::default())),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
