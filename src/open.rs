@@ -127,7 +127,6 @@ pub async fn open_connection(
                 ssl: opts.ssl,
                 server_hostname: opts.server_hostname.as_deref(),
                 token: opts.token.as_deref(),
-                limit: opts.limit,
             };
             transport::websocket::connect(target, protocol.clone()).await?;
         }

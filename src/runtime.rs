@@ -63,6 +63,16 @@ pub async fn sleep(duration: Duration) {
     futures_timer::Delay::new(duration).await;
 }
 
+/// Waits for the event loop's next task: after every microtask ready now, and without
+/// `setTimeout`'s 4 ms clamp on nested timers (a `MessageChannel` message, under wasm);
+/// natively, a timer's turn.
+pub async fn next_task() {
+    #[cfg(target_arch = "wasm32")]
+    task_future().await;
+    #[cfg(not(target_arch = "wasm32"))]
+    sleep(Duration::ZERO).await;
+}
+
 /// Waits until the page has drawn a frame: the next `requestAnimationFrame`, then a timer's
 /// turn, so what runs next runs after the paint. A busy producer that calls it between slices
 /// of work leaves the renderer every frame. Where no frames come (a worker, a hidden tab), at
@@ -92,6 +102,46 @@ async fn frame_future() {
     });
     let frame = wasm_bindgen_futures::JsFuture::from(frame);
     select(std::pin::pin!(frame), std::pin::pin!(timeout_future(FRAME_WAIT))).await;
+}
+
+/// One `MessageChannel` per thread: each message posted resolves the oldest waiter.
+#[cfg(target_arch = "wasm32")]
+async fn task_future() {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    struct Channel {
+        post: web_sys::MessagePort,
+        waiting: Rc<RefCell<VecDeque<js_sys::Function>>>,
+        _receive: Closure<dyn FnMut()>,
+    }
+    fn channel() -> Option<Channel> {
+        let ports = web_sys::MessageChannel::new().ok()?;
+        let waiting: Rc<RefCell<VecDeque<js_sys::Function>>> = Rc::default();
+        let queue = Rc::clone(&waiting);
+        let receive = Closure::<dyn FnMut()>::new(move || {
+            let resolve = queue.borrow_mut().pop_front();
+            if let Some(resolve) = resolve {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+            }
+        });
+        ports.port1().set_onmessage(Some(receive.as_ref().unchecked_ref()));
+        Some(Channel { post: ports.port2(), waiting, _receive: receive })
+    }
+    thread_local!(static CHANNEL: Option<Channel> = channel());
+    let promise = CHANNEL.with(|c| {
+        let c = c.as_ref()?;
+        c.post.post_message(&wasm_bindgen::JsValue::NULL).ok()?;
+        Some(js_sys::Promise::new(&mut |resolve, _reject| c.waiting.borrow_mut().push_back(resolve)))
+    });
+    match promise {
+        Some(p) => drop(wasm_bindgen_futures::JsFuture::from(p).await),
+        None => timeout_future(Duration::ZERO).await, // no MessageChannel here: a timer
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -4,7 +4,7 @@
 /// The credit state, as a snapshot shows it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Credit {
-    /// The most the relay may send ahead of what arrived.
+    /// The most the relay may send ahead of what the reader took.
     pub window: u64,
     /// Granted and not yet used by data received.
     pub outstanding: u64,
@@ -12,33 +12,42 @@ pub struct Credit {
     pub granted: u64,
 }
 
-/// Keeps the relay's credit topped up to a window: a grant goes out once less than half the
-/// window is outstanding, so grants are few and the pipe stays full.
+/// Keeps the relay's credit topped up to a window, as TCP's receive window: what is granted
+/// and not yet arrived, plus what arrived and waits in the transport (held while the reader is
+/// paused, as the kernel's socket buffer holds it while CPython does not read), stays within
+/// [`WINDOW`](Self::WINDOW). A grant goes out once that falls below half the window, so grants
+/// are few and the pipe stays full; a reader that stops reading stops the sender once the
+/// window is used.
 ///
 /// ```
 /// use streamlab::transport::CreditWindow;
-/// let mut credit = CreditWindow::for_limit(65536);
-/// assert_eq!(credit.top_up(), Some(65536)); // the first grant: the whole window
-/// credit.received(20_000);
-/// assert_eq!(credit.top_up(), None); // 45,536 still outstanding: more than half
-/// credit.received(20_000);
-/// assert_eq!(credit.top_up(), Some(40_000));
-/// assert_eq!(credit.state().granted, 105_536);
+/// let mut credit = CreditWindow::new();
+/// let w = CreditWindow::WINDOW;
+/// assert_eq!(credit.top_up(0), Some(w)); // the first grant: the whole window
+/// credit.received(w as usize / 4);
+/// assert_eq!(credit.top_up(0), None); // three quarters still outstanding
+/// credit.received(w as usize / 2);
+/// assert_eq!(credit.top_up(w / 8), Some(w - w / 4 - w / 8)); // an eighth is held, unread
+/// assert_eq!(credit.state().granted, 2 * w - w / 4 - w / 8);
 /// ```
 #[derive(Clone, Debug)]
 pub struct CreditWindow(Credit);
 
-impl CreditWindow {
-    /// The smallest and largest windows.
-    pub const MIN: u64 = 16 * 1024;
-    /// …
-    pub const MAX: u64 = 1024 * 1024;
+impl Default for CreditWindow {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
-    /// The window for a reader of this `limit`: the limit, within [`MIN`](Self::MIN) and
-    /// [`MAX`](Self::MAX).
-    pub fn for_limit(limit: usize) -> Self {
-        let window = (limit as u64).clamp(Self::MIN, Self::MAX);
-        CreditWindow(Credit { window, outstanding: 0, granted: 0 })
+impl CreditWindow {
+    /// The window: like a Linux socket's receive buffer under load (`tcp_rmem`'s default is
+    /// 128 KiB growing to MiBs), large enough that one round trip per half window keeps a
+    /// loopback pipe full, small enough that a page that stops reading holds little.
+    pub const WINDOW: u64 = 4 * 1024 * 1024;
+
+    /// Nothing granted yet.
+    pub fn new() -> Self {
+        CreditWindow(Credit { window: Self::WINDOW, outstanding: 0, granted: 0 })
     }
 
     /// `n` bytes of data arrived (using credit).
@@ -46,14 +55,16 @@ impl CreditWindow {
         self.0.outstanding = self.0.outstanding.saturating_sub(n as u64);
     }
 
-    /// The next grant, if one is due (and counts it as granted).
-    pub fn top_up(&mut self) -> Option<u64> {
+    /// The next grant, if one is due while `held` bytes wait unread in the transport (and
+    /// counts it as granted).
+    pub fn top_up(&mut self, held: u64) -> Option<u64> {
         let c = &mut self.0;
-        if c.outstanding >= c.window / 2 {
+        let used = c.outstanding.saturating_add(held);
+        if used >= c.window / 2 {
             return None;
         }
-        let grant = c.window - c.outstanding;
-        c.outstanding = c.window;
+        let grant = c.window - used;
+        c.outstanding += grant;
         c.granted += grant;
         Some(grant)
     }
@@ -68,26 +79,32 @@ impl CreditWindow {
 mod tests {
     use super::*;
 
-    #[test]
-    fn window_follows_the_limit_within_bounds() {
-        assert_eq!(CreditWindow::for_limit(1).state().window, CreditWindow::MIN);
-        assert_eq!(CreditWindow::for_limit(100_000).state().window, 100_000);
-        assert_eq!(CreditWindow::for_limit(usize::MAX).state().window, CreditWindow::MAX);
-    }
+    const W: u64 = CreditWindow::WINDOW;
 
     #[test]
     fn grants_only_below_half_and_never_more_than_the_window() {
-        let mut c = CreditWindow::for_limit(65536);
-        assert_eq!(c.top_up(), Some(65536));
-        assert_eq!(c.top_up(), None);
-        c.received(32768);
-        assert_eq!(c.top_up(), None, "exactly half outstanding: no grant");
+        let mut c = CreditWindow::new();
+        assert_eq!(c.top_up(0), Some(W));
+        assert_eq!(c.top_up(0), None);
+        c.received((W / 2) as usize);
+        assert_eq!(c.top_up(0), None, "exactly half outstanding: no grant");
         c.received(1);
-        assert_eq!(c.top_up(), Some(32769));
-        assert_eq!(c.state().outstanding, 65536);
-        c.received(1 << 30); // more than granted (a broken relay): saturates at zero
+        assert_eq!(c.top_up(0), Some(W / 2 + 1));
+        assert_eq!(c.state().outstanding, W);
+        c.received(usize::MAX); // more than granted (a broken relay): saturates at zero
         assert_eq!(c.state().outstanding, 0);
-        assert_eq!(c.top_up(), Some(65536));
-        assert_eq!(c.state().granted, 65536 + 32769 + 65536);
+        assert_eq!(c.top_up(0), Some(W));
+        assert_eq!(c.state().granted, W + W / 2 + 1 + W);
+    }
+
+    #[test]
+    fn what_is_held_unread_counts_against_the_window() {
+        let mut c = CreditWindow::new();
+        assert_eq!(c.top_up(0), Some(W));
+        c.received(W as usize); // all arrived, and the paused reader holds it all
+        assert_eq!(c.top_up(W), None, "a full window held: the sender stops");
+        assert_eq!(c.top_up(W / 2), None);
+        assert_eq!(c.top_up(W / 2 - 1), Some(W / 2 + 1), "less than half held: topped up");
+        assert_eq!(c.top_up(u64::MAX), None, "no overflow");
     }
 }

@@ -6,9 +6,11 @@
 //!
 //! * [`memory`]: the in-page demo servers (the embedded default, no relay needed);
 //! * `websocket` (browser only): a relay speaking `streamlab.v1`, or a plain websockify;
-//! * [`credit`], [`sent_log`], [`write_flow`]: the pure bookkeeping those transports share.
+//! * [`credit`], [`held`], [`sent_log`], [`write_flow`]: the pure bookkeeping those transports
+//!   share.
 
 pub mod credit;
+pub mod held;
 pub mod memory;
 pub mod pipe;
 pub mod sent_log;
@@ -21,6 +23,7 @@ use std::rc::Rc;
 use crate::sansio::PyException;
 
 pub use credit::{Credit, CreditWindow};
+pub use held::{Held, HeldQueue};
 pub use write_flow::{WriteFlow, HIGH_WATER, LOW_WATER};
 
 /// What `get_extra_info(name)` can answer.

@@ -3,11 +3,11 @@
 //!
 //! The socket owns its event handlers and removes them when the connection ends or the
 //! transport is dropped (never `Closure::forget`). Receive flow control is credit: the relay
-//! may send only what the page has granted, and the page grants only while the reader is not
-//! paused (more than `2 × limit` buffered), so a page that stops reading stops the TCP sender.
+//! may send only what the page has granted, and what arrives while the reader is paused (more
+//! than `2 × limit` buffered) is held here and counts against the window
+//! ([`CreditWindow`]), so a page that stops reading stops the TCP sender.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -18,14 +18,17 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 use super::sent_log::SentLog;
-use super::{Credit, CreditWindow, ExtraInfo, Protocol, Transport, WriteFlow};
+use super::{Credit, CreditWindow, ExtraInfo, Held, HeldQueue, Protocol, Transport, WriteFlow};
 use crate::protocol::{CloseCode, ConnectRequest, Control, RelayProtocol, MAX_MESSAGE, SUBPROTOCOL};
 use crate::runtime;
 use crate::sansio::{PyException, StreamError};
 
 /// How often a paused writer looks at `bufferedAmount` (browsers fire no event when it
-/// drains).
+/// drains): on each of the next [`FAST_POLLS`] tasks, then every `RESUME_POLL` — a socket
+/// that drains at once resumes without a timer's clamp, one that stays full costs little.
 const RESUME_POLL: Duration = Duration::from_millis(4);
+/// See [`RESUME_POLL`].
+const FAST_POLLS: u32 = 64;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
@@ -58,8 +61,8 @@ struct State {
     sockname: (String, u16),
     closing: bool,
     paused: bool,
-    /// What arrived while reading was paused, in order (see [`Held`]).
-    held: VecDeque<Held>,
+    /// What arrived while reading was paused, in order.
+    held: HeldQueue,
     /// The relay ended the connection cleanly (both sides sent EOF; for websockify, it
     /// closed): as over TCP, it is over only once the page calls `close()`.
     ended: bool,
@@ -67,15 +70,6 @@ struct State {
     /// What was sent, to tell the user's unsent bytes from our own control messages.
     sent: SentLog,
     write_flow: WriteFlow,
-}
-
-/// What arrives while the reader is paused waits here, as it waits in the kernel's socket
-/// buffer while CPython's transport does not read: data, the peer's EOF, the end (a reset
-/// too) are delivered in order once reading resumes. The credit window bounds it.
-enum Held {
-    Data(Vec<u8>),
-    Eof,
-    End(Option<PyException>),
 }
 
 struct Handlers {
@@ -102,8 +96,6 @@ pub struct Target<'a> {
     pub server_hostname: Option<&'a str>,
     /// The relay token for this target, if any.
     pub token: Option<&'a str>,
-    /// The reader's limit (it sizes the credit window).
-    pub limit: usize,
 }
 
 /// Connects `protocol` to the target through the relay; resolves once the target is
@@ -135,7 +127,7 @@ pub async fn connect(target: Target<'_>, protocol: Rc<dyn Protocol>) -> Result<(
         ))
     })?;
     ws.set_binary_type(BinaryType::Arraybuffer);
-    let credit = (!websockify).then(|| CreditWindow::for_limit(target.limit));
+    let credit = (!websockify).then(CreditWindow::new);
     let t = Rc::new_cyclic(|me| WebSocketTransport {
         me: me.clone(),
         ws,
@@ -369,14 +361,15 @@ impl WebSocketTransport {
         self.finish();
     }
 
-    /// Keeps the relay's credit topped up to the window, unless the reader paused.
+    /// Keeps the relay's credit topped up to the window, less what is held unread.
     fn top_up_credit(&self) {
         let grant = {
             let mut s = self.state.borrow_mut();
-            if s.paused || s.closing || s.ended || !s.held.is_empty() {
+            if s.closing || s.ended {
                 return;
             }
-            match s.credit.as_mut().and_then(CreditWindow::top_up) {
+            let held = s.held.bytes();
+            match s.credit.as_mut().and_then(|c| c.top_up(held)) {
                 Some(grant) => grant,
                 None => return,
             }
@@ -404,8 +397,11 @@ impl WebSocketTransport {
         }
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            loop {
-                runtime::sleep(RESUME_POLL).await;
+            for poll in 0.. {
+                match poll < FAST_POLLS {
+                    true => runtime::next_task().await,
+                    false => runtime::sleep(RESUME_POLL).await,
+                }
                 let Some(me) = me.upgrade() else { return };
                 let Some(protocol) = me.protocol() else { return };
                 // The relay's close frame came (a reset, say): the browser may still flush
@@ -529,11 +525,11 @@ impl Transport for WebSocketTransport {
             !s.held.is_empty()
         };
         if held {
-            // On the loop's next turn (a timer, after every ready callback), as CPython's
+            // On the loop's next turn (a task, after every ready callback), as CPython's
             // transport reads the socket again only after its next select().
             let me = self.me.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                runtime::sleep(Duration::ZERO).await;
+                runtime::next_task().await;
                 if let Some(me) = me.upgrade() {
                     me.release_held();
                     me.top_up_credit();

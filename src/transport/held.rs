@@ -1,0 +1,69 @@
+//! [`HeldQueue`]: what arrives while the reader is paused waits here, in order, as it waits in
+//! the kernel's socket buffer while CPython's transport does not read.
+
+use std::collections::VecDeque;
+
+use crate::sansio::PyException;
+
+/// One thing that arrived: data, the peer's EOF, or the end (a reset too).
+#[derive(Debug)]
+pub enum Held {
+    /// Bytes, as one message brought them.
+    Data(Vec<u8>),
+    /// The peer's EOF.
+    Eof,
+    /// The connection's end: clean (`None`), or lost with an exception.
+    End(Option<PyException>),
+}
+
+/// The held items and their data's size (which counts against the credit window).
+///
+/// ```
+/// use streamlab::transport::{Held, HeldQueue};
+/// let mut q = HeldQueue::default();
+/// q.push_back(Held::Data(b"abc".to_vec()));
+/// q.push_back(Held::Eof);
+/// assert_eq!(q.bytes(), 3);
+/// assert!(matches!(q.pop_front(), Some(Held::Data(d)) if d == b"abc"));
+/// assert_eq!(q.bytes(), 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct HeldQueue {
+    items: VecDeque<Held>,
+    bytes: u64,
+}
+
+impl HeldQueue {
+    /// Holds `item` after the others.
+    pub fn push_back(&mut self, item: Held) {
+        if let Held::Data(d) = &item {
+            self.bytes += d.len() as u64;
+        }
+        self.items.push_back(item);
+    }
+
+    /// The oldest item.
+    pub fn pop_front(&mut self) -> Option<Held> {
+        let item = self.items.pop_front()?;
+        if let Held::Data(d) = &item {
+            self.bytes -= d.len() as u64;
+        }
+        Some(item)
+    }
+
+    /// Drops everything held.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.bytes = 0;
+    }
+
+    /// Nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The bytes of data held.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
