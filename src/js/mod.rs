@@ -34,12 +34,21 @@ use errors::{bytes_arg, type_error};
 pub use server::{start_server, Server};
 
 #[wasm_bindgen(inline_js = r#"
+// `async for`: each step runs readline at once, as `__anext__` does in CPython (eager: no
+// Promise of its own when the buffer decides it, the per-line cost of a `lines` loop).
+const EAGER = Object.freeze({ eager: true });
 export function install_async_iterator(proto) {
   if (proto[Symbol.asyncIterator]) return;
   proto[Symbol.asyncIterator] = function () {
     const reader = this;
     return { next: async () => {
-      const line = await reader.readline();
+      let line = reader.readline(EAGER);
+      if (!(line instanceof Uint8Array)) {
+        const pending = line; // a PendingCall: it must wait
+        const promise = pending.promise;
+        pending.free();
+        line = await promise;
+      }
       return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
     } };
   };
