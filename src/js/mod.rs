@@ -34,26 +34,55 @@ use errors::{bytes_arg, type_error};
 pub use server::{start_server, Server};
 
 #[wasm_bindgen(inline_js = r#"
-// `async for`: each step runs readline at once, as `__anext__` does in CPython (eager: no
-// Promise of its own when the buffer decides it, the per-line cost of a `lines` loop).
-const EAGER = Object.freeze({ eager: true });
+// `for await`: each step runs readline at once, as `__anext__` does in CPython, and the lines
+// the buffer holds beyond it come lent in the same call (`readlineAhead`, see
+// src/stream/lend.rs): the next steps hand them out without calling in, and the library,
+// before it next does anything, asks how many were handed out and reads those for real. The
+// lent lines are views of one Uint8Array per call (up to AHEAD_MAX bytes).
+const AHEAD_MIN = 1024, AHEAD_MAX = 1 << 16;
+function settleLoan(it) {
+  const handed = it.handed;
+  it.handed = 0;
+  if (it.at < it.lent.length) it.ahead = AHEAD_MIN; // some not handed out: lend less
+  else it.ahead = Math.min(2 * it.ahead, AHEAD_MAX);
+  it.lent = [];
+  it.at = 0;
+  return handed;
+}
+const step = (line) => (line.length === 0 ? { done: true, value: undefined } : { done: false, value: line });
 export function install_async_iterator(proto) {
   if (proto[Symbol.asyncIterator]) return;
   proto[Symbol.asyncIterator] = function () {
     const reader = this;
-    return { next: async () => {
-      let line = reader.readline(EAGER);
-      if (!(line instanceof Uint8Array)) {
-        const pending = line; // a PendingCall: it must wait
+    const it = { lent: [], at: 0, handed: 0, ahead: AHEAD_MIN };
+    it.next = async () => {
+      if (it.at < it.lent.length) {
+        it.handed++;
+        return step(it.lent[it.at++]);
+      }
+      let got = reader.readlineAhead(settleLoan, it, it.ahead, true);
+      if (!(got instanceof Uint8Array)) {
+        const pending = got; // a PendingCall: it must wait (and comes alone)
         const promise = pending.promise;
         pending.free();
-        line = await promise;
+        return step(await promise);
       }
-      return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
-    } };
+      let end = got.indexOf(10) + 1;
+      if (end === 0 || end === got.length) return step(got); // one line
+      // The line, then whole lines lent.
+      const line = got.subarray(0, end);
+      const lent = [];
+      for (let start = end; start < got.length; start = end) {
+        end = got.indexOf(10, start) + 1;
+        lent.push(got.subarray(start, end));
+      }
+      it.lent = lent;
+      it.at = 0;
+      return step(line);
+    };
+    return it;
   };
-}
-"#)]
+}"#)]
 extern "C" {
     fn install_async_iterator(proto: &JsValue);
 }
@@ -419,13 +448,15 @@ impl StreamReader {
     /// (`s.encode('latin-1')` is the bytes). When the buffer decided it and holds more whole
     /// lines, they follow it in one `Uint8Array` (up to `ahead` bytes), lent: the binding hands
     /// them out as its next `readline()`s without calling in, and `settle(key)` answers how
-    /// many it did when the library settles (see `stream::lend`).
+    /// many it did when the library settles (see `stream::lend`). With `bytes`, a line is
+    /// always a `Uint8Array` (the JS API's `for await`).
     #[wasm_bindgen(js_name = readlineAhead, skip_typescript)]
     pub fn readline_ahead(
         &self,
         settle: js_sys::Function,
         key: JsValue,
         ahead: f64,
+        bytes: Option<bool>,
     ) -> Result<JsValue, JsValue> {
         const LINE_MAX: usize = 4096;
         fn latin1(bytes: &[u8]) -> JsValue {
@@ -447,7 +478,7 @@ impl StreamReader {
                 }),
                 false => bytes::Bytes::new(),
             };
-            Ok(match (lent.is_empty(), line.len() <= LINE_MAX) {
+            Ok(match (lent.is_empty(), line.len() <= LINE_MAX && bytes != Some(true)) {
                 (true, true) => latin1(&line),
                 (true, false) => Uint8Array::from(&line[..]).into(),
                 (false, _) => {

@@ -7,7 +7,7 @@
 //! — a call, a snapshot, data arriving, an event — it [`settle`]s: it asks the binding how
 //! many lines it handed out, reads those for real (the same bytes, events in order, flow
 //! control), and the binding forgets the rest. A task scheduled at the loan settles it at
-//! the latest when the binding's code gives the event loop back. As nothing else runs
+//! the latest when the binding's code gives the event loop back (its next task). As nothing else runs
 //! between two steps of an asyncio task, no view, transport or peer can tell a lent line from
 //! a line read when it was handed out; only its events' times are those of the settling.
 //!
@@ -50,9 +50,13 @@ pub(super) fn register(reader: StreamReader, lines: usize, handed_out: Box<dyn F
     let earlier = LOAN.with(|loan| loan.borrow_mut().replace(Loan { reader, lines, handed_out }));
     debug_assert!(earlier.is_none(), "a loan was not settled before the next");
     ANY.set(true);
-    // At the latest when the binding's code gives the event loop back. Natively outside
-    // `runtime::run` there is no loop: the next touch settles.
-    let _ = runtime::spawn_local(async { settle() });
+    // At the latest when the binding's code gives the event loop back: its next task, not a
+    // microtask (a JS `for await` passes a microtask checkpoint at every line). Natively
+    // outside `runtime::run` there is no loop: the next touch settles.
+    let _ = runtime::spawn_local(async {
+        runtime::next_task().await;
+        settle();
+    });
 }
 
 /// Settles the loan: reads the lines handed out, for real. Every entry point of a reader and

@@ -219,6 +219,49 @@ async fn for_await_iterates_lines() {
 }
 
 #[wasm_bindgen_test]
+async fn for_await_stays_exact_while_lines_are_lent() {
+    // The iterator takes the buffered lines in one call, lent: each step must still look, to
+    // the reader's snapshot and to a direct readline, exactly like one readline.
+    let reader = StreamReader::new(Some(65536.0)).unwrap();
+    let all: String = (0..10).map(|i| format!("l{i}\n")).collect();
+    reader.feed_data(bytes(format!("{all}tail").as_bytes())).unwrap();
+    let total = all.len() + 4;
+    let js: JsValue = reader.into();
+    let call = |method: &str| -> JsValue {
+        let f: Function = prop(&js, method).dyn_into().unwrap();
+        f.call0(&js).unwrap()
+    };
+    let buffered = || prop(&call("snapshot"), "buffered");
+    let factory: Function = Reflect::get(&js, &js_sys::Symbol::async_iterator()).unwrap().dyn_into().unwrap();
+    let iterator = factory.call0(&js).unwrap();
+    let next: Function = prop(&iterator, "next").dyn_into().unwrap();
+    let step = || async { settle(next.call0(&iterator).unwrap()).await.unwrap() };
+    for i in 0..3 {
+        assert_eq!(text(&prop(&step().await, "value")), format!("l{i}\n"));
+        assert_eq!(buffered(), JsValue::from(f64::from((total - 3 * (i + 1)) as u32)), "after line {i}");
+    }
+    // A direct readline between two steps takes the next line: nothing lent is lost or doubled.
+    assert_eq!(text(&settle(call("readline")).await.unwrap()), "l3\n");
+    // Steps with nothing in between: l5 and l6 are handed out from the loan.
+    for i in 4..7 {
+        assert_eq!(text(&prop(&step().await, "value")), format!("l{i}\n"));
+    }
+    // A task later (the loan's backstop settles: the two handed out are read), still exact.
+    streamlab::runtime::sleep(std::time::Duration::from_millis(5)).await;
+    assert_eq!(buffered(), JsValue::from(f64::from((total - 21) as u32)));
+    call("feedEof");
+    let mut rest = Vec::new();
+    loop {
+        let s = step().await;
+        if prop(&s, "done").is_truthy() {
+            break;
+        }
+        rest.push(text(&prop(&s, "value")));
+    }
+    assert_eq!(rest, ["l7\n", "l8\n", "l9\n", "tail"]);
+}
+
+#[wasm_bindgen_test]
 async fn get_extra_info_and_default() {
     let c = open_connection(
         "127.0.0.1".into(),
