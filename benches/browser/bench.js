@@ -4,17 +4,27 @@
 // writes to its stderr (--enable-logging=stderr); `STREAMLAB_BENCH_DONE` ends the run.
 //
 // bench.html?relay=ws://127.0.0.1:R&ports={"lines":P,…}&websockify={"lines":W,…}
-//   &plan=lines:streamlab_js,lines:raw_js,…
+//   &plan=lines:streamlab_js,lines:raw_js,…&rounds=3
 // `websockify` maps each workload (but upload: websockify cannot half-close) to a websockify
-// listening for that workload's server alone.
+// listening for that workload's server alone. Each workload's contenders run `rounds` times,
+// interleaved, and each figure is the median of its rounds (this machine is shared and noisy).
+//
+// The contenders: the loops written in Rust inside the wasm module (`rust/`, from
+// benches/wasm), in JS against streamlab's JS API, and in Python in Pyodide against the
+// `streamlab` module the console uses (bench.py); Pyodide's own asyncio reader in memory;
+// and a raw WebSocket, the ceiling. The same through websockify in the relay's place.
 
-import init, { openConnection } from './streamlab.js';
+import init, * as streamlab from './streamlab.js';
+import initRust, * as rust from './rust/streamlab_bench.js';
+
+const { openConnection } = streamlab;
 
 const params = new URLSearchParams(location.search);
 const relay = params.get('relay');
 const ports = JSON.parse(params.get('ports') ?? '{}');
 const websockifies = JSON.parse(params.get('websockify') ?? '{}');
 const plan = (params.get('plan') ?? '').split(',').filter(Boolean).map((p) => p.split(':'));
+const rounds = Number(params.get('rounds') ?? 1);
 const MIB = 1 << 20;
 
 /** What each workload's server sends (or expects), in bytes; see xtask/src/bench_targets.rs. */
@@ -22,9 +32,10 @@ const FRAME = 1024;
 /** 65,536 frames of a 4-byte length and 1 KiB; one line of 4 MiB, its newline included. */
 const SIZES = { lines: 64 * MIB, bulk: 256 * MIB, frames: 65536 * (4 + FRAME), bigline: 4 * MIB, upload: 256 * MIB };
 const ECHO_TRIPS = 1000;
-// A page that is not cross-origin isolated reads performance.now() to 100 µs, coarser than a
-// round trip: echo times batches of ECHO_BATCH trips, and reports the median batch's mean.
-const ECHO_BATCH = 10;
+// A page that is not cross-origin isolated reads performance.now() coarser than a round trip
+// (Chromium to 100 µs, Firefox to 1 ms): echo times batches of ECHO_BATCH trips, and reports
+// the median batch's mean.
+const ECHO_BATCH = 100;
 const LINE = new TextEncoder().encode(`${'x'.repeat(63)}\n`);
 
 const report = (fields) => console.log(`STREAMLAB_BENCH ${JSON.stringify(fields)}`);
@@ -33,11 +44,6 @@ const report = (fields) => console.log(`STREAMLAB_BENCH ${JSON.stringify(fields)
 // collected closes its connection, reader and all.
 function throughRelay(workload, limit) {
   return openConnection('127.0.0.1', ports[workload], { relay, ...(limit ? { limit } : {}) });
-}
-
-function throughWebsockify(workload, limit) {
-  const url = `ws://127.0.0.1:${websockifies[workload]}`;
-  return openConnection('127.0.0.1', ports[workload], { relay: url, websockify: true, ...(limit ? { limit } : {}) });
 }
 
 /** `trip` run ECHO_TRIPS times: each batch's mean per trip, in ms. */
@@ -251,35 +257,107 @@ const rawWebsockify = {
   },
 };
 
+/** The loops written in Rust (benches/wasm), through the relay or a websockify. */
+const streamlabRust = (websockify) => {
+  const at = (w) => (websockify ? [`ws://127.0.0.1:${websockifies[w]}`, true, ports[w]] : [relay, false, ports[w]]);
+  return {
+    lines: () => rust.lines(...at('lines')),
+    bulk: () => rust.bulk(...at('bulk')),
+    frames: () => rust.frames(...at('frames')),
+    bigline: () => rust.bigline(...at('bigline')),
+    echo: async () => Array.from(await rust.echo(...at('echo'), ECHO_TRIPS, ECHO_BATCH)),
+    upload: () => rust.upload(...at('upload'), SIZES.upload),
+  };
+};
+
+/** Pyodide with streamlab's module (as the console has it) and bench.py, loaded once. */
+let python = null;
+async function benchPy() {
+  if (!python) {
+    const { loadPyodide } = await import('./pyodide/pyodide.mjs');
+    const pyodide = await loadPyodide({ indexURL: new URL('./pyodide/', location.href).href });
+    pyodide.registerJsModule('_streamlab_js', streamlab);
+    for (const name of ['streamlab.py', 'bench.py']) {
+      pyodide.FS.writeFile(`/home/pyodide/${name}`, await (await fetch(`./${name}`)).text());
+    }
+    python = pyodide.runPython('import sys; sys.path.insert(0, "/home/pyodide"); import bench; bench');
+  }
+  return python;
+}
+
+/** A bench.py loop's result as JS (`echo`'s list of times as an array). */
+async function py(name, ...args) {
+  const result = await (await benchPy())[name](...args);
+  return typeof result?.toJs === 'function' ? result.toJs() : result;
+}
+
+const streamlabPython = {
+  lines: () => py('lines', relay, ports.lines),
+  bulk: () => py('bulk', relay, ports.bulk),
+  frames: () => py('frames', relay, ports.frames),
+  bigline: () => py('bigline', relay, ports.bigline),
+  echo: () => py('echo', relay, ports.echo, ECHO_TRIPS, ECHO_BATCH),
+  upload: () => py('upload', relay, ports.upload, SIZES.upload),
+};
+
 const CONTENDERS = {
+  streamlab_rust: streamlabRust(false),
   streamlab_js: streamlabJs(throughRelay),
+  streamlab_python: streamlabPython,
+  pyodide_asyncio: { lines: () => py('pyodide_lines') },
   raw_js: rawJs,
-  websockify_streamlab_js: streamlabJs(throughWebsockify),
+  websockify_streamlab_rust: streamlabRust(true),
   websockify: rawWebsockify,
 };
 
-async function run(workload, contender) {
+/** One run of `contender`'s loop: MiB/s, or the round trips' median in ms (`echo`). */
+async function once(workload, contender) {
   const loop = CONTENDERS[contender]?.[workload];
   if (!loop) throw new Error(`no ${contender} loop for ${workload}`);
   const start = performance.now();
   const result = await loop();
   const seconds = (performance.now() - start) / 1000;
-  if (Array.isArray(result)) {
-    result.sort((a, b) => a - b);
-    return { rtt_us_median: Math.round(result[result.length >> 1] * 1000) };
-  }
+  if (Array.isArray(result)) return median(result);
   if (result !== SIZES[workload]) {
     throw new Error(`${workload}/${contender}: ${result} bytes, expected ${SIZES[workload]}`);
   }
-  return { mib_s: +(result / MIB / seconds).toFixed(1) };
+  return result / MIB / seconds;
 }
 
-await init();
-for (const [workload, contender] of plan) {
-  try {
-    report({ workload, contender, ...(await run(workload, contender)) });
-  } catch (e) {
-    report({ workload, contender, error: `${e.name}: ${e.message}` });
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+try {
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 99) throw new Error(`bad rounds=${params.get('rounds')}`);
+  await Promise.all([init(), initRust()]);
+  // Each workload's contenders, `rounds` times interleaved; a contender that fails once fails.
+  const workloads = [...new Set(plan.map(([w]) => w))];
+  for (const workload of workloads) {
+    const contenders = plan.filter(([w]) => w === workload).map(([, c]) => c);
+    const seen = Object.fromEntries(contenders.map((c) => [c, []]));
+    const failed = {};
+    for (let round = 0; round < rounds; round++) {
+      for (const contender of contenders) {
+        if (failed[contender]) continue;
+        try {
+          seen[contender].push(await once(workload, contender));
+        } catch (e) {
+          failed[contender] = `${e.name}: ${e.message}`;
+        }
+      }
+    }
+    for (const contender of contenders) {
+      if (failed[contender]) {
+        report({ workload, contender, error: failed[contender] });
+      } else if (workload === 'echo') {
+        report({ workload, contender, rtt_us_median: Math.round(median(seen[contender]) * 1000), rounds });
+      } else {
+        report({ workload, contender, mib_s: +median(seen[contender]).toFixed(1), rounds });
+      }
+    }
   }
+} catch (e) {
+  // Not a figure: the run itself failed (a module that did not load, say).
+  console.log(`STREAMLAB_BENCH_FATAL ${e.name}: ${e.message}`);
+} finally {
+  console.log('STREAMLAB_BENCH_DONE');
 }
-console.log('STREAMLAB_BENCH_DONE');

@@ -73,11 +73,13 @@ commands:
                64-byte lines with streamlab's reader beside Pyodide's own asyncio.StreamReader
                (headless Chromium, loopback); prints a JSON line
   bench-browser the stream workloads where the product runs: lines, bulk, frames, bigline,
-               echo and upload from loopback TCP servers through streamlab-relay into a
-               headless Chromium that no DevTools client drives — streamlab's JS API beside a
-               raw WebSocket (the ceiling) — and CPython 3.13.0's asyncio straight to the
-               same servers; prints a Markdown table of ratios and writes
-               target/bench/results.json; --only W,W…: only those workloads
+               echo and upload from loopback TCP servers through streamlab-relay into
+               headless Chromium and Firefox that no DevTools client drives — loops in Rust
+               inside the wasm module, in JS and in Pyodide's Python against streamlab,
+               Pyodide's own reader, a raw WebSocket (the ceiling), websockify in the relay's
+               place — and CPython 3.13.0's asyncio straight to the same servers; medians of
+               3 interleaved rounds; prints Markdown tables with the issue's targets and
+               writes target/bench/results.json; --only W,W…: only those workloads
 ";
 
 fn main() -> ExitCode {

@@ -12,12 +12,14 @@ pub fn run() -> Result<(), String> {
     // Native: unit, integration (catalogue, differential vs CPython 3.13.0, chunking, reader,
     // trace program) and doc tests.
     check(&mut cargo(&["test", "--workspace"]))?;
-    // The library in the browser: clippy for wasm32, then the suite once in headless Chromium
-    // and once in headless Firefox.
+    // The library in the browser: clippy for wasm32 (the benchmarks' Rust loops too), then the
+    // suite once in headless Chromium and once in headless Firefox.
     check(&mut cargo(&[
         "clippy",
         "--package",
         "streamlab",
+        "--package",
+        "streamlab-bench",
         "--target",
         "wasm32-unknown-unknown",
         "--all-targets",
