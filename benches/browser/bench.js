@@ -155,8 +155,12 @@ const nextTask = () =>
 
 const credit = (bytes) => JSON.stringify({ type: 'credit', bytes });
 
-/** Receives until the relay's eof, granting 16 MiB whenever 8 MiB were used; returns bytes. */
-function rawReceive(workload) {
+/**
+ * Receives until the relay's eof, granting 16 MiB whenever 8 MiB were used; returns bytes.
+ * With `copy`, each message is also copied into a fresh Uint8Array, as any API that returns
+ * fresh bytes per read must (a JS `read()` returns one per call, as CPython's returns bytes).
+ */
+function rawReceive(workload, copy = false) {
   return new Promise((resolve, reject) => {
     const ws = rawSocket(workload);
     let n = 0;
@@ -170,7 +174,7 @@ function rawReceive(workload) {
         }
         return;
       }
-      n += e.data.byteLength;
+      n += copy ? new Uint8Array(e.data).slice().length : e.data.byteLength;
       used += e.data.byteLength;
       if (used >= 8 * MIB) {
         ws.send(credit(used));
@@ -306,6 +310,7 @@ const CONTENDERS = {
   streamlab_python: streamlabPython,
   pyodide_asyncio: { lines: () => py('pyodide_lines') },
   raw_js: rawJs,
+  raw_js_copying: { bulk: () => rawReceive('bulk', true) },
   websockify_streamlab_rust: streamlabRust(true),
   websockify: rawWebsockify,
 };

@@ -25,13 +25,15 @@ use crate::{services, setup};
 
 /// The page's contenders, in the order each workload runs them: through streamlab-relay, and
 /// through websockify (0.13, PyPI) in its place — which cannot half-close, so no `upload`;
-/// Pyodide's own reader only on `lines`.
-pub const PAGE_CONTENDERS: [&str; 7] = [
+/// Pyodide's own reader only on `lines`; `raw_js_copying` (the raw socket copying each
+/// message, as an API returning fresh bytes per read must) only on `bulk`.
+pub const PAGE_CONTENDERS: [&str; 8] = [
     "streamlab_rust",
     "streamlab_js",
     "streamlab_python",
     "pyodide_asyncio",
     "raw_js",
+    "raw_js_copying",
     "websockify_streamlab_rust",
     "websockify",
 ];
@@ -87,6 +89,7 @@ pub fn run(only: Option<&[&str]>) -> Result<Vec<(Browser, Figures)>, String> {
         .flat_map(|w| PAGE_CONTENDERS.iter().map(move |c| (w, c)))
         .filter(|(w, c)| !(c.starts_with("websockify") && **w == "upload"))
         .filter(|(w, c)| **c != "pyodide_asyncio" || **w == "lines")
+        .filter(|(w, c)| **c != "raw_js_copying" || **w == "bulk")
         .map(|(w, c)| format!("{w}:{c}"))
         .collect();
     let ws = relay.url.trim_end_matches('/').replacen("http://", "ws://", 1);
