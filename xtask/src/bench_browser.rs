@@ -303,7 +303,9 @@ fn console_message(line: &str, marker: &str) -> Option<String> {
 
 /// A line about the page's failing, from a browser's log.
 fn is_page_error(line: &str) -> bool {
-    (line.contains("CONSOLE") && line.contains("rror")) || line.starts_with("JavaScript error") || line.starts_with("console.error")
+    (line.contains("CONSOLE") && line.contains("rror"))
+        || line.starts_with("JavaScript error")
+        || line.starts_with("console.error")
 }
 
 /// `{"workload":…,"contender":…,"mib_s"|"rtt_us_median"|"error":…}`.
