@@ -1,7 +1,8 @@
 // The browser workloads of `cargo xtask bench`, run in a page that no DevTools client
 // instruments (DevTools' network tracking handles every WebSocket frame and cuts throughput
 // by 4×). Each figure is printed as a console line, `STREAMLAB_BENCH {json}`, which Chromium
-// writes to its stderr (--enable-logging=stderr); `STREAMLAB_BENCH_DONE` ends the run.
+// writes to its stderr (--enable-logging=stderr) and Firefox to its stdout
+// (devtools.console.stdout.content); `STREAMLAB_BENCH_DONE` ends the run.
 //
 // bench.html?relay=ws://127.0.0.1:R&ports={"lines":P,…}&websockify={"lines":W,…}
 //   &plan=lines:streamlab_js,lines:raw_js,…&rounds=3
@@ -334,6 +335,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 try {
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 99) throw new Error(`bad rounds=${params.get('rounds')}`);
   await Promise.all([init(), initRust()]);
+  // Pyodide (and bench.py's 64 MiB of lines) load before any timing.
+  if (plan.some(([, c]) => c === 'streamlab_python' || c === 'pyodide_asyncio')) await benchPy();
   // Each workload's contenders, `rounds` times interleaved; a contender that fails once fails.
   const workloads = [...new Set(plan.map(([w]) => w))];
   for (const workload of workloads) {

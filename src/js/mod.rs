@@ -37,8 +37,7 @@ pub use server::{start_server, Server};
 // `for await`: each step runs readline at once, as `__anext__` does in CPython, and the lines
 // the buffer holds beyond it come lent in the same call (`readlineAhead`, see
 // src/stream/lend.rs): the next steps hand them out without calling in, and the library,
-// before it next does anything, asks how many were handed out and reads those for real. The
-// lent lines are views of one Uint8Array per call (up to AHEAD_MAX bytes).
+// before it next does anything, asks how many were handed out and reads those for real.
 const AHEAD_MIN = 1024, AHEAD_MAX = 1 << 16;
 function settleLoan(it) {
   const handed = it.handed;
@@ -69,12 +68,12 @@ export function install_async_iterator(proto) {
       }
       let end = got.indexOf(10) + 1;
       if (end === 0 || end === got.length) return step(got); // one line
-      // The line, then whole lines lent.
-      const line = got.subarray(0, end);
+      // The line, then whole lines lent; each a Uint8Array of its own, as a readline's is.
+      const line = got.slice(0, end);
       const lent = [];
       for (let start = end; start < got.length; start = end) {
         end = got.indexOf(10, start) + 1;
-        lent.push(got.subarray(start, end));
+        lent.push(got.slice(start, end));
       }
       it.lent = lent;
       it.at = 0;

@@ -141,6 +141,7 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
+        super::lend::settle(); // the leaving observer sees the events of what was handed out
         if let Some(hub) = self.hub.upgrade() {
             hub.observers.borrow_mut().retain(|(id, _)| *id != self.id);
             hub.active.set(!hub.observers.borrow().is_empty());

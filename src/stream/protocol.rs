@@ -208,6 +208,7 @@ impl StreamProtocol {
 
     /// The write side's state (see [`StreamWriter::snapshot`](super::StreamWriter::snapshot)).
     pub(crate) fn snapshot(&self) -> WriterSnapshot {
+        super::lend::settle(); // lines handed out by a binding are read first (flow control)
         let t = self.transport();
         let is_closing = self.is_closing();
         let s = self.state.borrow();

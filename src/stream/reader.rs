@@ -146,6 +146,7 @@ impl StreamReader {
     /// Calls `observer` with every [`Event`](super::Event) of this reader (and, for a reader
     /// of a connection, of its writer and transport) until the [`Subscription`] is dropped.
     pub fn observe(&self, observer: impl Fn(&super::Event) + 'static) -> Subscription {
+        lend::settle(); // a new observer sees no event of reads before it came
         self.0.observers.subscribe(Rc::new(observer))
     }
 
@@ -212,6 +213,7 @@ impl StreamReader {
 
     /// Whether a read is waiting for data.
     pub fn is_waiting(&self) -> bool {
+        lend::settle();
         self.0.waiter.is_taken()
     }
 

@@ -365,7 +365,9 @@ impl WebSocketTransport {
     fn top_up_credit(&self) {
         let grant = {
             let mut s = self.state.borrow_mut();
-            if s.closing || s.ended {
+            // Nothing is granted once the page closes, the relay ended it, or the socket is
+            // going away (a reset's close frame came; its end may still wait behind data).
+            if s.closing || s.ended || self.ws.ready_state() != WebSocket::OPEN {
                 return;
             }
             let held = s.held.bytes();

@@ -6,9 +6,10 @@
 //! place, and by CPython 3.13.0's asyncio straight from the same server.
 //!
 //! The page is `benches/browser/bench.{html,js,py}` beside the release build's `streamlab.js`,
-//! the Rust loops' module and Pyodide, in a headless Chromium launched directly — no DevTools client, whose per-frame network
-//! tracking would cut WebSocket throughput by 4× — reporting each figure as a console line on
-//! Chromium's stderr.
+//! the Rust loops' module and Pyodide, in headless Chromium and then Firefox, each launched
+//! directly — no DevTools client, whose per-frame network tracking would cut WebSocket
+//! throughput by 4× — reporting each figure as a console line (Chromium's stderr, Firefox's
+//! stdout).
 //!
 //! [`WORKLOADS`]: bench_targets::WORKLOADS
 
@@ -104,8 +105,19 @@ pub fn run(only: Option<&[&str]>) -> Result<Vec<(Browser, Figures)>, String> {
     let mut all = Vec::new();
     for browser in [Browser::Chromium, Browser::Firefox] {
         let mut figures = Figures::new();
-        for (workload, contender, figure) in in_browser(browser, &url)? {
-            figures.entry(workload).or_default().insert(contender, figure);
+        match in_browser(browser, &url) {
+            Ok(seen) => {
+                for (workload, contender, figure) in seen {
+                    figures.entry(workload).or_default().insert(contender, figure);
+                }
+            }
+            // A browser that fails costs its own figures, not the other's.
+            Err(e) => {
+                eprintln!("==> {browser:?} failed: {e}");
+                for (w, c) in plan.iter().filter_map(|p| p.split_once(':')) {
+                    figures.entry(w.into()).or_default().insert(c.into(), Figure::Failed(e.clone()));
+                }
+            }
         }
         all.push((browser, figures));
     }
@@ -201,7 +213,8 @@ fn in_browser(browser: Browser, url: &str) -> Result<Vec<(String, String, Figure
     command.arg(url).stdin(Stdio::null());
     serve::die_with_parent(&mut command);
     eprintln!("==> {browser:?} --headless … {url}");
-    let mut child = command.spawn().map_err(|e| format!("could not start {browser:?}: {e}"))?;
+    let mut child = Killed(command.spawn().map_err(|e| format!("could not start {browser:?}: {e}"))?);
+    let child = &mut child.0;
     let (lines, seen) = std::sync::mpsc::channel();
     let out: Box<dyn std::io::Read + Send> = match browser {
         Browser::Chromium => Box::new(child.stderr.take().ok_or("chromium has no stderr")?),
@@ -219,7 +232,12 @@ fn in_browser(browser: Browser, url: &str) -> Result<Vec<(String, String, Figure
     let result = loop {
         let left = PAGE_TIMEOUT.saturating_sub(started.elapsed());
         match seen.recv_timeout(left) {
-            Err(_) => break Err(format!("the bench page did not finish within {PAGE_TIMEOUT:?}")),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                break Err(format!("the bench page did not finish within {PAGE_TIMEOUT:?}"))
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                break Err(format!("{browser:?} exited before the page finished ({:?})", child.wait()))
+            }
             Ok(line) if line.contains("STREAMLAB_BENCH_DONE") => break Ok(()),
             Ok(line) if line.contains("STREAMLAB_BENCH_FATAL") => {
                 break Err(format!("the bench page failed: {line}"))
@@ -235,9 +253,17 @@ fn in_browser(browser: Browser, url: &str) -> Result<Vec<(String, String, Figure
             }
         }
     };
-    let _ = child.kill();
-    let _ = child.wait();
     result.map(|()| figures)
+}
+
+/// A browser, killed when dropped (on every way out of [`in_browser`]).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn chromium(profile: &Path) -> Command {

@@ -98,9 +98,12 @@ pub async fn echo(
     trips: u32,
     batch: u32,
 ) -> Result<Vec<f64>, JsError> {
+    if batch == 0 || trips % batch != 0 {
+        return Err(JsError::new(&format!("{trips} trips do not make batches of {batch}")));
+    }
     let (reader, writer) = open(url, websockify, port, streamlab::DEFAULT_LIMIT).await?;
     let mut times = Vec::new();
-    for _ in 0..trips / batch.max(1) {
+    for _ in 0..trips / batch {
         let start = Instant::now();
         for _ in 0..batch {
             writer.write(&LINE).map_err(js)?;
