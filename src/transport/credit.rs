@@ -42,7 +42,8 @@ impl Default for CreditWindow {
 impl CreditWindow {
     /// The window: like a Linux socket's receive buffer under load (`tcp_rmem`'s default is
     /// 128 KiB growing to MiBs), large enough that one round trip per half window keeps a
-    /// loopback pipe full, small enough that a page that stops reading holds little.
+    /// loopback pipe full. A connection whose reader stops holds at most this much (in wasm
+    /// memory, which does not shrink) besides what its reader buffers (2 × `limit` and a message).
     pub const WINDOW: u64 = 4 * 1024 * 1024;
 
     /// Nothing granted yet.
