@@ -50,10 +50,12 @@ pub(super) fn register(reader: StreamReader, lines: usize, handed_out: Box<dyn F
     let earlier = LOAN.with(|loan| loan.borrow_mut().replace(Loan { reader, lines, handed_out }));
     debug_assert!(earlier.is_none(), "a loan was not settled before the next");
     ANY.set(true);
-    // At the latest when the binding's code gives the event loop back: its next task, not a
-    // microtask (a JS `for await` passes a microtask checkpoint at every line). Natively
-    // outside `runtime::run` there is no loop: the next touch settles.
+    // At the latest when the binding's code gives the event loop back: in a page, its next
+    // task, not a microtask (a JS `for await` passes a microtask checkpoint at every line);
+    // natively, where a spawned task already runs on a later turn, that turn. Natively outside
+    // `runtime::run` there is no loop: the next touch settles.
     let _ = runtime::spawn_local(async {
+        #[cfg(target_arch = "wasm32")]
         runtime::next_task().await;
         settle();
     });
