@@ -262,19 +262,6 @@ const rawWebsockify = {
   },
 };
 
-/** The loops written in Rust (benches/wasm), through the relay or a websockify. */
-const streamlabRust = (websockify) => {
-  const at = (w) => (websockify ? [`ws://127.0.0.1:${websockifies[w]}`, true, ports[w]] : [relay, false, ports[w]]);
-  return {
-    lines: () => rust.lines(...at('lines')),
-    bulk: () => rust.bulk(...at('bulk')),
-    frames: () => rust.frames(...at('frames')),
-    bigline: () => rust.bigline(...at('bigline')),
-    echo: async () => Array.from(await rust.echo(...at('echo'), ECHO_TRIPS, ECHO_BATCH)),
-    upload: () => rust.upload(...at('upload'), SIZES.upload),
-  };
-};
-
 /** Pyodide with streamlab's module (as the console has it) and bench.py, loaded once. */
 let python = null;
 async function benchPy() {
@@ -296,14 +283,28 @@ async function py(name, ...args) {
   return typeof result?.toJs === 'function' ? result.toJs() : result;
 }
 
-const streamlabPython = {
-  lines: () => py('lines', relay, ports.lines),
-  bulk: () => py('bulk', relay, ports.bulk),
-  frames: () => py('frames', relay, ports.frames),
-  bigline: () => py('bigline', relay, ports.bigline),
-  echo: () => py('echo', relay, ports.echo, ECHO_TRIPS, ECHO_BATCH),
-  upload: () => py('upload', relay, ports.upload, SIZES.upload),
-};
+/**
+ * A contender whose loop for each workload is `call(workload, ...extra)` (benches/wasm's Rust
+ * functions and bench.py's share their names and arguments): `echo` takes its trips and
+ * batch and gives each batch's mean, `upload` takes its size.
+ */
+const loops = (call) => ({
+  lines: () => call('lines'),
+  bulk: () => call('bulk'),
+  frames: () => call('frames'),
+  bigline: () => call('bigline'),
+  echo: async () => Array.from(await call('echo', ECHO_TRIPS, ECHO_BATCH)),
+  upload: () => call('upload', SIZES.upload),
+});
+
+/** The loops written in Rust (benches/wasm), through the relay or a websockify. */
+const streamlabRust = (websockify) =>
+  loops((w, ...extra) => {
+    const via = websockify ? [`ws://127.0.0.1:${websockifies[w]}`, true] : [relay, false];
+    return rust[w](...via, ports[w], ...extra);
+  });
+
+const streamlabPython = loops((w, ...extra) => py(w, relay, ports[w], ...extra));
 
 const CONTENDERS = {
   streamlab_rust: streamlabRust(false),

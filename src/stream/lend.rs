@@ -7,9 +7,10 @@
 //! — a call, a snapshot, data arriving, an event — it [`settle`]s: it asks the binding how
 //! many lines it handed out, reads those for real (the same bytes, events in order, flow
 //! control), and the binding forgets the rest. A task scheduled at the loan settles it at
-//! the latest when the binding's code gives the event loop back (its next task). As nothing else runs
-//! between two steps of an asyncio task, no view, transport or peer can tell a lent line from
-//! a line read when it was handed out; only its events' times are those of the settling.
+//! the latest when the binding's code gives the event loop back (its next task). As nothing
+//! else runs between two steps of an asyncio task, no view, transport or peer can tell a lent
+//! line from a line read when it was handed out; only its events' times are those of the
+//! settling.
 //!
 //! ```
 //! use std::{cell::Cell, rc::Rc};

@@ -28,7 +28,7 @@ use crate::{services, setup};
 /// through websockify (0.13, PyPI) in its place — which cannot half-close, so no `upload`;
 /// Pyodide's own reader only on `lines`; `raw_js_copying` (the raw socket copying each
 /// message, as an API returning fresh bytes per read must) only on `bulk`.
-pub const PAGE_CONTENDERS: [&str; 8] = [
+const PAGE_CONTENDERS: [&str; 8] = [
     "streamlab_rust",
     "streamlab_js",
     "streamlab_python",
