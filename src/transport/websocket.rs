@@ -24,11 +24,18 @@ use crate::runtime;
 use crate::sansio::{PyException, StreamError};
 
 /// How often a paused writer looks at `bufferedAmount` (browsers fire no event when it
-/// drains): on each of the next [`FAST_POLLS`] tasks, then every `RESUME_POLL` — a socket
-/// that drains at once resumes without a timer's clamp, one that stays full costs little.
+/// drains): on every task for the first `RESUME_POLL` of the pause, then every `RESUME_POLL`
+/// — a socket that drains within a timer's clamp resumes without it (Firefox counts its
+/// buffer down from its socket thread, many tasks late), one that stays full costs little.
 const RESUME_POLL: Duration = Duration::from_millis(4);
-/// See [`RESUME_POLL`].
-const FAST_POLLS: u32 = 64;
+/// How much of the user's unsent bytes counts as the socket's send buffer. CPython's `write()`
+/// hands bytes to the kernel at once and buffers only what the kernel's send buffer will not
+/// take: that rest is `get_write_buffer_size()`, what `drain()` waits on and what `close()`
+/// finds to flush. A page's `ws.send()` leaves everything in `bufferedAmount` until the browser
+/// sends it (Firefox counts it down late, from its socket thread), so the first `SEND_BUFFER`
+/// bytes of it are the kernel's part (Linux lets a socket's send buffer grow to 4 MiB,
+/// `tcp_wmem`), and only the rest is the transport's.
+const SEND_BUFFER: usize = 256 * 1024;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
@@ -388,9 +395,14 @@ impl WebSocketTransport {
         self.state.borrow_mut().sent.user_unsent(unsent) as usize
     }
 
+    /// The transport's own write buffer: the user's unsent bytes beyond [`SEND_BUFFER`].
+    fn write_buffered(&self) -> usize {
+        self.user_unsent().saturating_sub(SEND_BUFFER)
+    }
+
     /// Above the high-water mark: pause the protocol, and poll until the buffer drained.
     fn maybe_pause_writing(&self) {
-        let unsent = self.user_unsent();
+        let unsent = self.write_buffered();
         if !self.state.borrow_mut().write_flow.after_write(unsent) {
             return;
         }
@@ -398,9 +410,10 @@ impl WebSocketTransport {
             protocol.pause_writing();
         }
         let me = self.me.clone();
+        let paused = runtime::Instant::now();
         wasm_bindgen_futures::spawn_local(async move {
-            for poll in 0.. {
-                match poll < FAST_POLLS {
+            loop {
+                match paused.elapsed() < RESUME_POLL {
                     true => runtime::next_task().await,
                     false => runtime::sleep(RESUME_POLL).await,
                 }
@@ -412,7 +425,7 @@ impl WebSocketTransport {
                 if me.ws.ready_state() >= WebSocket::CLOSING {
                     return;
                 }
-                let unsent = me.user_unsent();
+                let unsent = me.write_buffered();
                 if me.state.borrow_mut().write_flow.after_drain(unsent) {
                     protocol.resume_writing();
                     return;
@@ -476,10 +489,16 @@ impl Transport for WebSocketTransport {
         // ends the connection with its exception.
         self.ws.set_onmessage(None);
         let me = self.me.upgrade();
+        // CPython's transport, its buffer empty, counts the connection as lost at once (the
+        // kernel still sends what it took): so here when only the SEND_BUFFER part is unsent.
+        let lost_at_once = self.write_buffered() == 0;
         // Flush what the user wrote (our own control messages need no waiting: the close
         // frame queues behind them), then end cleanly on a later tick, as CPython does.
         wasm_bindgen_futures::spawn_local(async move {
             let Some(me) = me else { return };
+            if lost_at_once {
+                me.lost(None); // once: the protocol is gone after it
+            }
             while me.user_unsent() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
                 runtime::sleep(RESUME_POLL).await;
             }
@@ -498,9 +517,10 @@ impl Transport for WebSocketTransport {
         self.state.borrow().closing
     }
 
-    /// The user's bytes not yet sent (`bufferedAmount` less our own control messages).
+    /// The user's bytes not yet sent (`bufferedAmount` less our own control messages), beyond
+    /// the [`SEND_BUFFER`] a kernel would have taken.
     fn get_write_buffer_size(&self) -> usize {
-        self.user_unsent()
+        self.write_buffered()
     }
 
     fn get_write_buffer_limits(&self) -> (usize, usize) {

@@ -56,13 +56,14 @@ pub const DOCUMENTED_DIFFERENCES: &[(&str, &str)] = &[
          pipe').",
     ),
     (
-        "`close()` right after a write",
-        "CPython's write() hands small writes to the kernel at once, so close() finds its \
-         buffer empty and counts the connection as lost: later writes are dropped and drain() \
-         raises ConnectionResetError('Connection lost'). A page sees only the WebSocket's \
-         bufferedAmount, which holds the bytes until the browser has sent them; close() then \
-         still has bytes to flush, as CPython's would with a full kernel buffer. Scenarios \
-         sleep 100 ms before a close() whose outcome depends on it.",
+        "`close()` right after writes of more than 256 KiB",
+        "CPython's write() hands bytes to the kernel at once, as far as its send buffer takes \
+         them (MiBs on loopback), so close() finds its buffer empty and counts the connection \
+         as lost: later writes are dropped and drain() raises ConnectionResetError('Connection \
+         lost'). A page sees only the WebSocket's bufferedAmount, of which the first 256 KiB \
+         count as the kernel's; beyond that close() still has bytes to flush, as CPython's \
+         would with a full kernel buffer. Scenarios sleep 100 ms before a close() whose \
+         outcome depends on it.",
     ),
     (
         "chunk sizes (and arrival times, and kernel buffers)",

@@ -174,6 +174,23 @@ async fn a_clean_close_keeps_buffered_data_readable() {
 }
 
 #[wasm_bindgen_test]
+async fn close_right_after_a_small_write_is_lost_at_once_as_in_cpython() {
+    // CPython's write() hands the bytes to the kernel, so close() finds nothing to flush: the
+    // connection counts as lost at once, a later write is dropped and drain() raises. The
+    // page's unsent bytes up to SEND_BUFFER are the kernel's part; the browser still sends them.
+    let (_reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write(&vec![b'x'; 128 * 1024]).unwrap();
+    assert_eq!(writer.snapshot().write_buffer_size, 0);
+    writer.close();
+    writer.write(b"more").unwrap();
+    assert_eq!(
+        python(&writer.drain().await.unwrap_err()),
+        ("ConnectionResetError".into(), "Connection lost".into())
+    );
+    writer.wait_closed().await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn write_after_close_is_dropped_and_drain_raises() {
     let (_reader, writer) = open("127.0.0.1", fixture("echo")).await;
     writer.close();
