@@ -253,3 +253,30 @@ fn a_waiting_readline_scans_each_byte_once() {
     buf.feed_data(b"\n").unwrap();
     assert_eq!(line.step(&mut buf).unwrap().unwrap().len(), (4 << 20) + 1);
 }
+
+#[test]
+fn a_read_of_exactly_one_fed_chunk_hands_back_its_origin() {
+    // What the JS API uses to give out a WebSocket message's own buffer (stream::Origins).
+    block_on(async {
+        let reader = StreamReader::new(16).unwrap();
+        let origin = |len: usize| reader.take_origin(len).map(|o| *o.downcast::<u8>().unwrap());
+        reader.feed_data_from(b"abc", Box::new(1u8)).unwrap();
+        reader.feed_data(b"by hand").unwrap();
+        reader.feed_data_from(b"def", Box::new(2u8)).unwrap();
+        reader.feed_data_from(b"", Box::new(3u8)).unwrap(); // nothing fed: no chunk
+        assert_eq!(origin(reader.read(3).await.unwrap().len()), Some(1));
+        assert_eq!(origin(reader.read(7).await.unwrap().len()), None, "fed by hand");
+        assert_eq!(origin(reader.read(2).await.unwrap().len()), None, "part of a chunk");
+        assert_eq!(origin(reader.read(1).await.unwrap().len()), None, "the rest of one");
+        reader.feed_data_from(b"g\nh", Box::new(4u8)).unwrap();
+        reader.feed_data_from(b"i\n", Box::new(5u8)).unwrap();
+        assert_eq!(origin(reader.readline().await.unwrap().len()), None, "a line in a chunk");
+        assert_eq!(origin(reader.readline().await.unwrap().len()), None, "a line across two");
+        // A chunk passed by reads that never asked is forgotten, not handed out later.
+        reader.feed_data_from(b"jk", Box::new(6u8)).unwrap();
+        reader.feed_data_from(b"lm", Box::new(7u8)).unwrap();
+        assert_eq!(&reader.read(2).await.unwrap()[..], b"jk");
+        assert_eq!(origin(reader.read(2).await.unwrap().len()), Some(7));
+        assert_eq!(origin(0), None);
+    });
+}

@@ -415,7 +415,7 @@ impl StreamReader {
     ) -> Result<JsValue, JsValue> {
         let r = self.0.clone();
         match args::read_size(&n) {
-            Ok(n) => cancellable(&options, async move { bytes_result(r.read(n).await) }),
+            Ok(n) => cancellable(&options, async move { bytes_result(&r, r.read(n).await) }),
             // CPython raises a stored exception first, waits for data, then fails to slice.
             Err(Ok(Deferred(message))) => cancellable(&options, async move {
                 if let Some(exc) = r.exception() {
@@ -438,7 +438,7 @@ impl StreamReader {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
         let r = self.0.clone();
-        cancellable(&options, async move { bytes_result(r.readline().await) })
+        cancellable(&options, async move { bytes_result(&r, r.readline().await) })
     }
 
     /// `readline()` for bindings whose every call is costly (Python in Pyodide), eager (see
@@ -505,7 +505,7 @@ impl StreamReader {
             Err(e) => return cancel::rejected(&options, e),
         };
         let r = self.0.clone();
-        cancellable(&options, async move { bytes_result(r.readexactly(n).await) })
+        cancellable(&options, async move { bytes_result(&r, r.readexactly(n).await) })
     }
 
     /// `readuntil(separator = "\n" bytes, {signal})`: the separator is bytes, or an array of
@@ -519,7 +519,7 @@ impl StreamReader {
     ) -> Result<JsValue, JsValue> {
         let r = self.0.clone();
         match args::separators(&separator) {
-            Ok(seps) => cancellable(&options, async move { bytes_result(r.readuntil(seps).await) }),
+            Ok(seps) => cancellable(&options, async move { bytes_result(&r, r.readuntil(seps).await) }),
             // CPython searches the buffer only once a separator's length is there.
             Err(Ok((Deferred(message), len))) => cancellable(&options, async move {
                 loop {
@@ -740,6 +740,16 @@ pub fn demo_servers() -> JsValue {
         .into()
 }
 
-fn bytes_result(r: Result<bytes::Bytes, crate::StreamError>) -> Result<JsValue, JsValue> {
-    r.map(|b| Uint8Array::from(&b[..]).into()).map_err(|e| to_js_error(&e))
+/// A read's outcome for JS: fresh bytes, as CPython's are — the message's own buffer when the
+/// read returned exactly one message (`stream::Origins`), else a copy.
+fn bytes_result(
+    reader: &crate::StreamReader,
+    r: Result<bytes::Bytes, crate::StreamError>,
+) -> Result<JsValue, JsValue> {
+    let b = r.map_err(|e| to_js_error(&e))?;
+    let own = reader.take_origin(b.len()).and_then(|o| o.downcast::<js_sys::ArrayBuffer>().ok());
+    Ok(match own {
+        Some(message) => Uint8Array::new(&message).into(),
+        None => Uint8Array::from(&b[..]).into(),
+    })
 }

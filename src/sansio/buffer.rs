@@ -46,6 +46,8 @@ impl Default for StreamBuffer {
 #[derive(Debug)]
 pub struct StreamBuffer {
     buf: BytesMut,
+    /// Bytes taken or dropped from the front since the start.
+    consumed: u64,
     limit: usize,
     eof: bool,
     exception: Option<PyException>,
@@ -69,6 +71,7 @@ impl StreamBuffer {
     fn with_limit(limit: usize) -> Self {
         Self {
             buf: BytesMut::new(),
+            consumed: 0,
             limit,
             eof: false,
             exception: None,
@@ -188,18 +191,35 @@ impl StreamBuffer {
     #[inline]
     pub(crate) fn take(&mut self, n: usize) -> Bytes {
         let n = n.min(self.buf.len());
+        self.consumed += n as u64;
         self.buf.split_to(n).freeze()
     }
 
     /// Removes and returns every buffered byte.
     pub(crate) fn take_all(&mut self) -> Bytes {
+        self.consumed += self.buf.len() as u64;
         self.buf.split().freeze()
     }
 
     /// Drops up to `n` bytes from the front.
     pub(crate) fn discard(&mut self, n: usize) {
         let n = n.min(self.buf.len());
+        self.consumed += n as u64;
         self.buf.advance(n);
+    }
+
+    /// How many bytes reads have taken (or dropped) from the front since the start: the
+    /// stream offset of the first buffered byte.
+    ///
+    /// ```
+    /// use streamlab::sansio::{Read, ReadOp, StreamBuffer};
+    /// let mut buf = StreamBuffer::new(16).unwrap();
+    /// buf.feed_data(b"abcdef").unwrap();
+    /// Read::new(4).step(&mut buf).unwrap();
+    /// assert_eq!((buf.consumed(), buf.as_bytes()), (4, &b"ef"[..]));
+    /// ```
+    pub fn consumed(&self) -> u64 {
+        self.consumed
     }
 
     /// CPython's resume check after a read consumed bytes: resume once at most `limit` remain.

@@ -4,6 +4,7 @@
 
 pub mod lend;
 mod observe;
+mod origins;
 mod protocol;
 mod reader;
 mod signal;
@@ -12,6 +13,7 @@ mod waiter;
 mod writer;
 
 pub use observe::{Event, EventKind, Observer, Observers, Subscription, QUEUE_CAP};
+pub use origins::Origins;
 pub use protocol::StreamProtocol;
 pub use reader::{ReadTransport, StreamReader, SNAPSHOT_WINDOW};
 pub use snapshot::{CallArgs, ReaderSnapshot, WaitingCall, WriterSnapshot};

@@ -240,6 +240,12 @@ impl Protocol for StreamProtocol {
         }
     }
 
+    fn data_received_from(&self, data: &[u8], origin: Box<dyn std::any::Any>) {
+        if !self.state.borrow().closing {
+            let _ = self.reader.feed_data_from(data, origin);
+        }
+    }
+
     /// The writer stays usable.
     fn eof_received(&self) {
         self.reader.feed_eof();

@@ -9,6 +9,7 @@ use futures::Stream;
 
 use super::lend;
 use super::observe::{EventKind, Observers, Subscription};
+use super::origins::Origins;
 use super::snapshot::{CallArgs, ReaderSnapshot, WaitingCall};
 use super::waiter::WaiterSlot;
 use crate::sansio::{
@@ -64,6 +65,8 @@ struct Shared {
     observers: Observers,
     /// The call that waits (for snapshots).
     waiting: RefCell<Option<WaitingCall>>,
+    /// What the chunks fed with [`StreamReader::feed_data_from`] came in.
+    origins: RefCell<Origins>,
 }
 
 impl StreamReader {
@@ -82,6 +85,7 @@ impl StreamReader {
             transport: RefCell::new(None),
             observers: Observers::default(),
             waiting: RefCell::new(None),
+            origins: RefCell::default(),
         }))
     }
 
@@ -118,6 +122,45 @@ impl StreamReader {
         }
         self.0.waiter.wake(Ok(()));
         Ok(())
+    }
+
+    /// [`feed_data`](Self::feed_data) of a chunk that came in `origin` (a message's own buffer):
+    /// a read that returns exactly this chunk's bytes may hand out `origin` instead of a copy
+    /// ([`take_origin`](Self::take_origin)).
+    ///
+    /// ```
+    /// use streamlab::StreamReader;
+    /// futures::executor::block_on(async {
+    ///     let reader = StreamReader::new(65536).unwrap();
+    ///     reader.feed_data_from(b"abc", Box::new("message 1")).unwrap();
+    ///     let got = reader.read(100).await.unwrap();
+    ///     let origin = reader.take_origin(got.len()).unwrap();
+    ///     assert_eq!(origin.downcast_ref::<&str>(), Some(&"message 1"));
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`feed_data`](Self::feed_data).
+    pub fn feed_data_from(&self, data: &[u8], origin: Box<dyn std::any::Any>) -> Result<(), StreamError> {
+        lend::settle();
+        let start = {
+            let buf = self.0.buf.borrow();
+            buf.consumed() + buf.len() as u64
+        };
+        self.feed_data(data)?;
+        if !data.is_empty() {
+            let mut origins = self.0.origins.borrow_mut();
+            origins.prune(self.0.buf.borrow().consumed());
+            origins.push(start, data.len(), origin);
+        }
+        Ok(())
+    }
+
+    /// The origin of the chunk the last read's `len` bytes were exactly, if they were one
+    /// ([`feed_data_from`](Self::feed_data_from)); call it right after the read returned.
+    pub fn take_origin(&self, len: usize) -> Option<Box<dyn std::any::Any>> {
+        let end = self.0.buf.borrow().consumed();
+        self.0.origins.borrow_mut().take(end.checked_sub(len as u64)?, len)
     }
 
     /// The peer's EOF; wakes a waiting read. Buffered data stays readable.

@@ -42,8 +42,9 @@ impl Default for CreditWindow {
 impl CreditWindow {
     /// The window: like a Linux socket's receive buffer under load (`tcp_rmem`'s default is
     /// 128 KiB growing to MiBs), large enough that one round trip per half window keeps a
-    /// loopback pipe full. A connection whose reader stops holds at most this much (in wasm
-    /// memory, which does not shrink) besides what its reader buffers (2 × `limit` and a message).
+    /// loopback pipe full. A connection whose reader stops holds at most this much (as the
+    /// messages themselves, in the browser's memory) besides what its reader buffers (2 ×
+    /// `limit` and a message).
     pub const WINDOW: u64 = 4 * 1024 * 1024;
 
     /// Nothing granted yet.

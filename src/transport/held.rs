@@ -5,11 +5,12 @@ use std::collections::VecDeque;
 
 use crate::sansio::PyException;
 
-/// One thing that arrived: data, the peer's EOF, or the end (a reset too).
+/// One thing that arrived: data (`D`: bytes, or the message that holds them), the peer's EOF,
+/// or the end (a reset too).
 #[derive(Debug)]
-pub enum Held {
+pub enum Held<D = Vec<u8>> {
     /// Bytes, as one message brought them.
-    Data(Vec<u8>),
+    Data(D),
     /// The peer's EOF.
     Eof,
     /// The connection's end: clean (`None`), or lost with an exception.
@@ -27,26 +28,44 @@ pub enum Held {
 /// assert!(matches!(q.pop_front(), Some(Held::Data(d)) if d == b"abc"));
 /// assert_eq!(q.bytes(), 0);
 /// ```
-#[derive(Debug, Default)]
-pub struct HeldQueue {
-    items: VecDeque<Held>,
+#[derive(Debug)]
+pub struct HeldQueue<D = Vec<u8>> {
+    items: VecDeque<Held<D>>,
     bytes: u64,
 }
 
-impl HeldQueue {
+impl<D> Default for HeldQueue<D> {
+    fn default() -> Self {
+        HeldQueue { items: VecDeque::new(), bytes: 0 }
+    }
+}
+
+/// Held data: how many bytes it is.
+pub trait Payload {
+    /// Its size in bytes.
+    fn size(&self) -> usize;
+}
+
+impl Payload for Vec<u8> {
+    fn size(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<D: Payload> HeldQueue<D> {
     /// Holds `item` after the others.
-    pub fn push_back(&mut self, item: Held) {
+    pub fn push_back(&mut self, item: Held<D>) {
         if let Held::Data(d) = &item {
-            self.bytes += d.len() as u64;
+            self.bytes += d.size() as u64;
         }
         self.items.push_back(item);
     }
 
     /// The oldest item.
-    pub fn pop_front(&mut self) -> Option<Held> {
+    pub fn pop_front(&mut self) -> Option<Held<D>> {
         let item = self.items.pop_front()?;
         if let Held::Data(d) = &item {
-            self.bytes -= d.len() as u64;
+            self.bytes -= d.size() as u64;
         }
         Some(item)
     }

@@ -23,7 +23,7 @@ use std::rc::Rc;
 use crate::sansio::PyException;
 
 pub use credit::{Credit, CreditWindow};
-pub use held::{Held, HeldQueue};
+pub use held::{Held, HeldQueue, Payload};
 pub use write_flow::{WriteFlow, HIGH_WATER, LOW_WATER};
 
 /// What `get_extra_info(name)` can answer.
@@ -83,6 +83,13 @@ pub trait Protocol {
     fn connection_made(&self, transport: Rc<dyn Transport>);
     /// Bytes from the peer.
     fn data_received(&self, data: &[u8]);
+    /// Bytes from the peer that came in `origin` (a WebSocket message's own buffer), which
+    /// the transport gives up: a read that returns exactly them may hand it out instead of a
+    /// copy ([`StreamReader::feed_data_from`](crate::StreamReader::feed_data_from)).
+    fn data_received_from(&self, data: &[u8], origin: Box<dyn std::any::Any>) {
+        let _ = origin;
+        self.data_received(data);
+    }
     /// The peer's EOF (half-close): the protocol may still write.
     fn eof_received(&self);
     /// The connection is over: `None` when it ended cleanly, else why. Called once.

@@ -18,7 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 use super::sent_log::SentLog;
-use super::{Credit, CreditWindow, ExtraInfo, Held, HeldQueue, Protocol, Transport, WriteFlow};
+use super::{Credit, CreditWindow, ExtraInfo, Held, HeldQueue, Payload, Protocol, Transport, WriteFlow};
 use crate::protocol::{CloseCode, ConnectRequest, Control, RelayProtocol, MAX_MESSAGE, SUBPROTOCOL};
 use crate::runtime;
 use crate::sansio::{PyException, StreamError};
@@ -68,8 +68,9 @@ struct State {
     sockname: (String, u16),
     closing: bool,
     paused: bool,
-    /// What arrived while reading was paused, in order.
-    held: HeldQueue,
+    /// What arrived while reading was paused, in order: the messages themselves, in the
+    /// browser's memory (wasm's never shrinks) until the reader takes them.
+    held: HeldQueue<ArrayBuffer>,
     /// The relay ended the connection cleanly (both sides sent EOF; for websockify, it
     /// closed): as over TCP, it is over only once the page calls `close()`.
     ended: bool,
@@ -243,7 +244,7 @@ impl WebSocketTransport {
     }
 
     /// Delivers `item` now, or holds it while reading is paused (or something is held).
-    fn deliver(&self, item: Held) {
+    fn deliver(&self, item: Held<ArrayBuffer>) {
         {
             let mut s = self.state.borrow_mut();
             // After close() nothing is read any more: the end is not held behind a pause.
@@ -255,11 +256,14 @@ impl WebSocketTransport {
         self.dispatch(item);
     }
 
-    fn dispatch(&self, item: Held) {
+    fn dispatch(&self, item: Held<ArrayBuffer>) {
         match item {
-            Held::Data(bytes) => {
+            Held::Data(message) => {
                 if let Some(protocol) = self.protocol() {
-                    protocol.data_received(&bytes);
+                    // The reader keeps a copy; a read of exactly these bytes may hand out the
+                    // message's own buffer.
+                    let bytes = Uint8Array::new(&message).to_vec();
+                    protocol.data_received_from(&bytes, Box::new(message));
                 }
             }
             Held::Eof => {
@@ -301,15 +305,17 @@ impl WebSocketTransport {
     }
 
     fn on_message(&self, data: JsValue) {
-        if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
-            let bytes = Uint8Array::new(buf).to_vec();
-            if let Some(credit) = self.state.borrow_mut().credit.as_mut() {
-                credit.received(bytes.len());
+        let data = match data.dyn_into::<ArrayBuffer>() {
+            Ok(message) => {
+                if let Some(credit) = self.state.borrow_mut().credit.as_mut() {
+                    credit.received(message.size());
+                }
+                self.deliver(Held::Data(message));
+                self.top_up_credit();
+                return;
             }
-            self.deliver(Held::Data(bytes));
-            self.top_up_credit();
-            return;
-        }
+            Err(data) => data,
+        };
         let Some(text) = data.dyn_ref::<JsString>().and_then(|s| s.as_string()) else { return };
         match Control::parse(&text) {
             Ok(Control::Connected { peername, sockname }) if !self.state.borrow().connected => {
@@ -439,6 +445,12 @@ impl WebSocketTransport {
         let unsent = u64::from(self.ws.buffered_amount());
         self.state.borrow_mut().sent.push(text.len(), false, unsent);
         let _ = self.ws.send_with_str(&text);
+    }
+}
+
+impl Payload for ArrayBuffer {
+    fn size(&self) -> usize {
+        self.byte_length() as usize
     }
 }
 

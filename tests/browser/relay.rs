@@ -52,6 +52,24 @@ async fn every_read_method_over_echo() {
 }
 
 #[wasm_bindgen_test]
+async fn a_read_of_one_whole_message_can_hand_out_the_message_itself() {
+    // The JS API's read() returns the message's own ArrayBuffer then (stream::Origins).
+    let (reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write(b"hello").unwrap();
+    let got = reader.read(100).await.unwrap();
+    assert_eq!(&got[..], b"hello");
+    let message =
+        reader.take_origin(got.len()).expect("the echo's message").downcast::<js_sys::ArrayBuffer>();
+    assert_eq!(js_sys::Uint8Array::new(&message.unwrap()).to_vec(), b"hello");
+    writer.write(b"hello again").unwrap();
+    assert_eq!(&reader.readexactly(5).await.unwrap()[..], b"hello");
+    assert!(reader.take_origin(5).is_none(), "part of a message");
+    assert_eq!(&reader.readexactly(6).await.unwrap()[..], b" again");
+    assert!(reader.take_origin(6).is_none(), "the rest of one");
+    writer.close();
+}
+
+#[wasm_bindgen_test]
 async fn peername_and_sockname_are_the_real_sockets() {
     let port = fixture("echo");
     let (_r, writer) = open("127.0.0.1", port).await;
