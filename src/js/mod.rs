@@ -54,11 +54,15 @@ export function install_async_iterator(proto) {
   proto[Symbol.asyncIterator] = function () {
     const reader = this;
     const it = { lent: [], at: 0, handed: 0, ahead: AHEAD_MIN };
-    it.next = async () => {
+    // A lent line needs no async function's frame (which costs Firefox most of a step).
+    it.next = () => {
       if (it.at < it.lent.length) {
         it.handed++;
-        return step(it.lent[it.at++]);
+        return Promise.resolve(step(it.lent[it.at++]));
       }
+      return more();
+    };
+    const more = async () => {
       let got = reader.readlineAhead(settleLoan, it, it.ahead, true);
       if (!(got instanceof Uint8Array)) {
         const pending = got; // a PendingCall: it must wait (and comes alone)
