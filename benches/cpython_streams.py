@@ -15,7 +15,7 @@ import sys
 import time
 
 MIB = 1 << 20
-ROUNDS = 3
+ROUNDS = 5
 SIZES = {"lines": 64 * MIB, "bulk": 256 * MIB, "frames": 65536 * 1028, "bigline": 4 * MIB, "upload": 256 * MIB}
 LINE = b"x" * 63 + b"\n"
 

@@ -39,7 +39,7 @@ const PAGE_CONTENDERS: [&str; 8] = [
     "websockify",
 ];
 /// How often each workload's contenders run, interleaved; a figure is their median.
-const ROUNDS: u32 = 3;
+const ROUNDS: u32 = 5;
 /// The longest the page may take for all of it.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(900);
 
