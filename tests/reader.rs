@@ -259,24 +259,49 @@ fn a_read_of_exactly_one_fed_chunk_hands_back_its_origin() {
     // What the JS API uses to give out a WebSocket message's own buffer (stream::Origins).
     block_on(async {
         let reader = StreamReader::new(16).unwrap();
-        let origin = |len: usize| reader.take_origin(len).map(|o| *o.downcast::<u8>().unwrap());
+        let origin = |got: &bytes::Bytes| reader.take_origin(got).map(|o| *o.downcast::<u8>().unwrap());
         reader.feed_data_from(b"abc", Box::new(1u8)).unwrap();
         reader.feed_data(b"by hand").unwrap();
         reader.feed_data_from(b"def", Box::new(2u8)).unwrap();
         reader.feed_data_from(b"", Box::new(3u8)).unwrap(); // nothing fed: no chunk
-        assert_eq!(origin(reader.read(3).await.unwrap().len()), Some(1));
-        assert_eq!(origin(reader.read(7).await.unwrap().len()), None, "fed by hand");
-        assert_eq!(origin(reader.read(2).await.unwrap().len()), None, "part of a chunk");
-        assert_eq!(origin(reader.read(1).await.unwrap().len()), None, "the rest of one");
+        let abc = reader.read(3).await.unwrap();
+        assert_eq!(origin(&abc), Some(1));
+        assert_eq!(origin(&abc), None, "handed out once");
+        assert_eq!(origin(&reader.read(7).await.unwrap()), None, "fed by hand");
+        assert_eq!(origin(&reader.read(2).await.unwrap()), None, "part of a chunk");
+        assert_eq!(origin(&reader.read(1).await.unwrap()), None, "the rest of one");
         reader.feed_data_from(b"g\nh", Box::new(4u8)).unwrap();
         reader.feed_data_from(b"i\n", Box::new(5u8)).unwrap();
-        assert_eq!(origin(reader.readline().await.unwrap().len()), None, "a line in a chunk");
-        assert_eq!(origin(reader.readline().await.unwrap().len()), None, "a line across two");
-        // A chunk passed by reads that never asked is forgotten, not handed out later.
+        assert_eq!(origin(&reader.readline().await.unwrap()), None, "a line in a chunk");
+        assert_eq!(origin(&reader.readline().await.unwrap()), None, "a line across two");
+        // Only the latest read's result: an earlier one, or one that came after, gets none.
         reader.feed_data_from(b"jk", Box::new(6u8)).unwrap();
         reader.feed_data_from(b"lm", Box::new(7u8)).unwrap();
-        assert_eq!(&reader.read(2).await.unwrap()[..], b"jk");
-        assert_eq!(origin(reader.read(2).await.unwrap().len()), Some(7));
-        assert_eq!(origin(0), None);
+        let jk = reader.read(2).await.unwrap();
+        let lm = reader.read(2).await.unwrap();
+        assert_eq!(origin(&jk), None, "not the latest read's");
+        assert_eq!(origin(&lm), Some(7));
+    });
+}
+
+#[test]
+fn a_read_across_waits_hands_back_no_origin_even_when_a_chunk_is_where_its_length_points() {
+    // read(-1) took "AAA\n" and waits; "BBB\n" comes and another call takes it before read(-1)
+    // runs again; at EOF read(-1) returns "AAA\n", four bytes, as long as the chunk just
+    // consumed, which must not be handed out for it.
+    block_on(async {
+        let reader = StreamReader::new(16).unwrap();
+        reader.feed_data_from(b"AAA\n", Box::new(1u8)).unwrap();
+        let mut all = pin!(reader.read(-1));
+        assert!(poll_once(all.as_mut()).is_pending());
+        reader.feed_data_from(b"BBB\n", Box::new(2u8)).unwrap();
+        assert_eq!(&reader.readline().await.unwrap()[..], b"BBB\n");
+        reader.feed_eof();
+        let got = match poll_once(all.as_mut()) {
+            Poll::Ready(got) => got.unwrap(),
+            Poll::Pending => panic!("read(-1) still waits at EOF"),
+        };
+        assert_eq!(&got[..], b"AAA\n");
+        assert!(reader.take_origin(&got).is_none());
     });
 }

@@ -751,7 +751,7 @@ fn bytes_result(
     r: Result<bytes::Bytes, crate::StreamError>,
 ) -> Result<JsValue, JsValue> {
     let b = r.map_err(|e| to_js_error(&e))?;
-    let own = reader.take_origin(b.len()).and_then(|o| o.downcast::<js_sys::ArrayBuffer>().ok());
+    let own = reader.take_origin(&b).and_then(|o| o.downcast::<js_sys::ArrayBuffer>().ok());
     Ok(match own {
         Some(message) => Uint8Array::new(&message).into(),
         None => Uint8Array::from(&b[..]).into(),

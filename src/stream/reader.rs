@@ -1,6 +1,6 @@
 //! [`StreamReader`]: asyncio's `StreamReader`, async and exact, over the sans-I/O core.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
@@ -67,6 +67,17 @@ struct Shared {
     waiting: RefCell<Option<WaitingCall>>,
     /// What the chunks fed with [`StreamReader::feed_data_from`] came in.
     origins: RefCell<Origins>,
+    /// The last read's result, if one step took it: where it starts and how long it is, and
+    /// its address (which tells it from any other result alive), for [`StreamReader::take_origin`].
+    last_read: Cell<Option<LastRead>>,
+}
+
+/// See `Shared::last_read`.
+#[derive(Clone, Copy)]
+struct LastRead {
+    addr: usize,
+    len: usize,
+    start: u64,
 }
 
 impl StreamReader {
@@ -86,6 +97,7 @@ impl StreamReader {
             observers: Observers::default(),
             waiting: RefCell::new(None),
             origins: RefCell::default(),
+            last_read: Cell::new(None),
         }))
     }
 
@@ -134,7 +146,7 @@ impl StreamReader {
     ///     let reader = StreamReader::new(65536).unwrap();
     ///     reader.feed_data_from(b"abc", Box::new("message 1")).unwrap();
     ///     let got = reader.read(100).await.unwrap();
-    ///     let origin = reader.take_origin(got.len()).unwrap();
+    ///     let origin = reader.take_origin(&got).unwrap();
     ///     assert_eq!(origin.downcast_ref::<&str>(), Some(&"message 1"));
     /// });
     /// ```
@@ -156,11 +168,22 @@ impl StreamReader {
         Ok(())
     }
 
-    /// The origin of the chunk the last read's `len` bytes were exactly, if they were one
-    /// ([`feed_data_from`](Self::feed_data_from)); call it right after the read returned.
-    pub fn take_origin(&self, len: usize) -> Option<Box<dyn std::any::Any>> {
-        let end = self.0.buf.borrow().consumed();
-        self.0.origins.borrow_mut().take(end.checked_sub(len as u64)?, len)
+    /// The origin of the chunk that `got`, what a read just returned, is exactly, if it is one
+    /// ([`feed_data_from`](Self::feed_data_from)); `None` for anything else (part of a chunk,
+    /// several, bytes fed by hand, or not the latest read's result).
+    pub fn take_origin(&self, got: &Bytes) -> Option<Box<dyn std::any::Any>> {
+        let last = self.0.last_read.get()?;
+        if (last.addr, last.len) != (got.as_ptr() as usize, got.len()) {
+            return None;
+        }
+        self.0.last_read.set(None);
+        self.0.origins.borrow_mut().take(last.start, last.len)
+    }
+
+    /// Forgets the origins of chunks that reads have passed.
+    fn prune_origins(&self) {
+        let consumed = self.0.buf.borrow().consumed();
+        self.0.origins.borrow_mut().prune(consumed);
     }
 
     /// The peer's EOF; wakes a waiting read. Buffered data stays readable.
@@ -170,6 +193,7 @@ impl StreamReader {
         let first = !buf.is_eof();
         buf.feed_eof();
         drop(buf);
+        self.prune_origins();
         if first {
             self.0.observers.emit(EventKind::Eof);
         }
@@ -180,6 +204,7 @@ impl StreamReader {
     pub fn set_exception(&self, exc: PyException) {
         lend::settle();
         self.0.buf.borrow_mut().set_exception(exc.clone());
+        self.prune_origins();
         if self.0.observers.is_active() {
             self.0.observers.emit(EventKind::Exception { exc: exc.clone() });
         }
@@ -331,6 +356,7 @@ impl StreamReader {
         lend::settle();
         let wait = self.0.waiter.register(method)?;
         self.with_buffer(StreamBuffer::before_wait);
+        self.prune_origins();
         wait.await.map_err(StreamError::Raised)
     }
 
@@ -386,11 +412,12 @@ impl StreamReader {
             return Box::pin(self.run_observed(args(), Ok(op))).await;
         }
         loop {
-            if let Some(out) = self.with_buffer(|buf| op.step(buf))? {
+            if let Some(out) = self.step(&mut op)? {
                 return Ok(out);
             }
             let wait = self.0.waiter.register(O::NAME)?;
             self.with_buffer(StreamBuffer::before_wait);
+            self.prune_origins();
             let _shown = self.show_waiting(None, O::METHOD, args(), op.offset());
             wait.await.map_err(StreamError::Raised)?;
         }
@@ -418,11 +445,12 @@ impl StreamReader {
         let result = async {
             let mut op = op?;
             loop {
-                if let Some(out) = self.with_buffer(|buf| op.step(buf))? {
+                if let Some(out) = self.step(&mut op)? {
                     return Ok(out);
                 }
                 let wait = self.0.waiter.register(O::NAME)?;
                 self.with_buffer(StreamBuffer::before_wait);
+                self.prune_origins();
                 let _shown = self.show_waiting(Some(id), O::METHOD, args.clone(), op.offset());
                 wait.await.map_err(StreamError::Raised)?;
             }
@@ -446,6 +474,28 @@ impl StreamReader {
         let shown = Shown::new(&self.0.waiting, WaitingCall { id, method, args, offset });
         self.0.observers.emit(EventKind::CallWaiting { id, offset });
         shown
+    }
+
+    /// One step of `op`; a result that this one step took is remembered for
+    /// [`take_origin`](Self::take_origin), and any other outcome forgets the last.
+    #[inline]
+    fn step<O: ReadOp<Output = Bytes>>(&self, op: &mut O) -> Result<Option<Bytes>, StreamError> {
+        self.with_buffer(|buf| {
+            let start = buf.consumed();
+            let out = op.step(buf);
+            let last = match &out {
+                Ok(Some(got)) if buf.consumed() - start == got.len() as u64 => {
+                    Some(LastRead { addr: got.as_ptr() as usize, len: got.len(), start })
+                }
+                _ => None,
+            };
+            self.0.last_read.set(last);
+            if out.as_ref().is_ok_and(Option::is_some) {
+                // What earlier reads passed (this one's own chunk stays, for take_origin).
+                self.0.origins.borrow_mut().prune(start);
+            }
+            out
+        })
     }
 
     /// Runs `f` on the buffer, then hands its flow-control decisions to the transport (with no

@@ -44,7 +44,7 @@ impl CreditWindow {
     /// 128 KiB growing to MiBs), large enough that one round trip per half window keeps a
     /// loopback pipe full. A connection whose reader stops holds at most this much (as the
     /// messages themselves, in the browser's memory) besides what its reader buffers (2 ×
-    /// `limit` and a message).
+    /// `limit` and a message, kept twice: copied, and as messages for `stream::Origins`).
     pub const WINDOW: u64 = 4 * 1024 * 1024;
 
     /// Nothing granted yet.

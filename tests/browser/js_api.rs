@@ -647,3 +647,30 @@ async fn start_server_serves_open_connection_from_the_same_page() {
     assert!(!server.is_serving());
     settle(server.wait_closed(JsValue::UNDEFINED).unwrap()).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn each_read_through_a_relay_is_a_buffer_of_its_own() {
+    // A read of one whole message hands out the message's own buffer (stream::Origins); a read
+    // of part of one copies. Either way each result is the reader's bytes, in a buffer nobody
+    // else holds.
+    let port = f64::from(crate::common::fixture("echo"));
+    let c = open_connection("127.0.0.1".into(), port.into(), Some(via_relay())).await.unwrap();
+    let (reader, writer) = (c.reader(), c.writer());
+    let mut got = Vec::new();
+    for word in [&b"first"[..], b"second"] {
+        writer.write(bytes(word)).unwrap();
+        got.push(settle(reader.read(100.0.into(), JsValue::UNDEFINED).unwrap()).await.unwrap());
+    }
+    writer.write(bytes(b"third")).unwrap();
+    got.push(settle(reader.readexactly(3.0.into(), JsValue::UNDEFINED).unwrap()).await.unwrap());
+    got.push(settle(reader.read(100.0.into(), JsValue::UNDEFINED).unwrap()).await.unwrap());
+    let arrays: Vec<Uint8Array> = got.iter().map(|v| v.clone().dyn_into().unwrap()).collect();
+    let texts: Vec<String> = got.iter().map(text).collect();
+    assert_eq!(texts, ["first", "second", "thi", "rd"]);
+    for a in &arrays {
+        assert_eq!((a.byte_offset(), a.buffer().byte_length()), (0, a.length()), "a buffer of its own");
+    }
+    arrays[0].fill(b'x', 0, 5);
+    assert_eq!(text(&got[1]), "second");
+    writer.close();
+}

@@ -58,14 +58,15 @@ async fn a_read_of_one_whole_message_can_hand_out_the_message_itself() {
     writer.write(b"hello").unwrap();
     let got = reader.read(100).await.unwrap();
     assert_eq!(&got[..], b"hello");
-    let message =
-        reader.take_origin(got.len()).expect("the echo's message").downcast::<js_sys::ArrayBuffer>();
+    let message = reader.take_origin(&got).expect("the echo's message").downcast::<js_sys::ArrayBuffer>();
     assert_eq!(js_sys::Uint8Array::new(&message.unwrap()).to_vec(), b"hello");
     writer.write(b"hello again").unwrap();
-    assert_eq!(&reader.readexactly(5).await.unwrap()[..], b"hello");
-    assert!(reader.take_origin(5).is_none(), "part of a message");
-    assert_eq!(&reader.readexactly(6).await.unwrap()[..], b" again");
-    assert!(reader.take_origin(6).is_none(), "the rest of one");
+    let part = reader.readexactly(5).await.unwrap();
+    assert_eq!(&part[..], b"hello");
+    assert!(reader.take_origin(&part).is_none(), "part of a message");
+    let rest = reader.readexactly(6).await.unwrap();
+    assert_eq!(&rest[..], b" again");
+    assert!(reader.take_origin(&rest).is_none(), "the rest of one");
     writer.close();
 }
 
