@@ -27,6 +27,10 @@ pub enum Held<D = Vec<u8>> {
 /// assert_eq!(q.bytes(), 3);
 /// assert!(matches!(q.pop_front(), Some(Held::Data(d)) if d == b"abc"));
 /// assert_eq!(q.bytes(), 0);
+/// q.push_back(Held::Data(b"def".to_vec()));
+/// q.push_back(Held::End(None));
+/// assert_eq!(q.clear(), Some(None)); // the end is kept, the data dropped
+/// assert!(q.is_empty());
 /// ```
 #[derive(Debug)]
 pub struct HeldQueue<D = Vec<u8>> {
@@ -70,10 +74,14 @@ impl<D: Payload> HeldQueue<D> {
         Some(item)
     }
 
-    /// Drops everything held.
-    pub fn clear(&mut self) {
-        self.items.clear();
+    /// Drops everything held but the end, which it returns: a connection's end is not dropped
+    /// with its data.
+    pub fn clear(&mut self) -> Option<Option<PyException>> {
         self.bytes = 0;
+        self.items.drain(..).find_map(|item| match item {
+            Held::End(exc) => Some(exc),
+            _ => None,
+        })
     }
 
     /// Nothing is held.

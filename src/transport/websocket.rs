@@ -36,6 +36,9 @@ const RESUME_POLL: Duration = Duration::from_millis(4);
 /// bytes of it are the kernel's part (Linux lets a socket's send buffer grow to 4 MiB,
 /// `tcp_wmem`), and only the rest is the transport's.
 const SEND_BUFFER: usize = 256 * 1024;
+/// How long a closed connection's socket goes on sending the [`SEND_BUFFER`] part before it
+/// closes anyway: a peer that takes nothing does not keep it open.
+const LINGER: Duration = Duration::from_secs(10);
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
@@ -492,36 +495,49 @@ impl Transport for WebSocketTransport {
     }
 
     fn close(&self) {
-        {
+        let held_end = {
             let mut s = self.state.borrow_mut();
             s.closing = true;
-            s.held.clear(); // CPython stops reading at once: what the kernel held is dropped
-        }
-        // Stop reading at once; `close` stays installed, so a failure during the flush still
-        // ends the connection with its exception.
+            // CPython stops reading at once: what the kernel held is dropped. An end that came
+            // behind it (the relay's close, while reading was paused) is kept.
+            s.held.clear()
+        };
+        // Stop reading at once; `close` stays installed until the connection is lost, so a
+        // failure while the transport's own buffer flushes still ends it with its exception.
         self.ws.set_onmessage(None);
         let me = self.me.upgrade();
-        // CPython's transport, its buffer empty, counts the connection as lost at once (the
-        // kernel still sends what it took): so here when only the SEND_BUFFER part is unsent.
-        let lost_at_once = self.write_buffered() == 0;
-        // Flush what the user wrote (our own control messages need no waiting: the close
-        // frame queues behind them), then end cleanly on a later tick, as CPython does.
+        // CPython counts the connection as lost once its transport's buffer is flushed (at once
+        // when it is empty); the kernel still sends what it took: here the SEND_BUFFER part.
+        let flushed = self.write_buffered() == 0;
         wasm_bindgen_futures::spawn_local(async move {
             let Some(me) = me else { return };
-            if lost_at_once {
-                me.lost(None); // once: the protocol is gone after it
+            // Our own control messages need no waiting: the close frame queues behind them.
+            while !flushed && me.write_buffered() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
+                runtime::sleep(RESUME_POLL).await;
             }
-            while me.user_unsent() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
+            if !flushed && me.ws.ready_state() >= WebSocket::CLOSING {
+                // The socket went away while the buffer flushed (Firefox then counts nothing
+                // unsent): the relay's close frame came. Its close event, still to come, ends the
+                // connection with its cause — unless it came already, while reading was paused,
+                // or the relay had ended it cleanly.
+                match held_end {
+                    Some(exc) => me.lost(exc),
+                    None if me.state.borrow().ended => me.lost(None),
+                    None => {}
+                }
+                return;
+            }
+            me.lost(None); // once: the protocol is gone after it
+            let linger = runtime::Instant::now();
+            while me.user_unsent() > 0
+                && me.ws.ready_state() < WebSocket::CLOSING
+                && linger.elapsed() < LINGER
+            {
                 runtime::sleep(RESUME_POLL).await;
             }
             if me.ws.ready_state() < WebSocket::CLOSING {
                 let _ = me.ws.close_with_code(1000);
-                me.lost(None);
-            } else if me.state.borrow().ended {
-                me.lost(None); // the relay had ended it cleanly: over now that the page closed
             }
-            // Otherwise the relay is ending the socket (its close frame came while we flushed):
-            // its close event, still to come, ends the connection with its cause.
         });
     }
 

@@ -210,6 +210,19 @@ async fn close_right_after_a_small_write_is_lost_at_once_as_in_cpython() {
 }
 
 #[wasm_bindgen_test]
+async fn close_after_writes_beyond_the_send_buffer_flushes_them_before_the_connection_ends() {
+    // The transport's own buffer (beyond SEND_BUFFER) holds bytes: close() flushes them first,
+    // so the connection is not lost yet and a paused drain() returns once it is (as CPython's
+    // does when connection_lost(None) comes), instead of raising.
+    let (_reader, writer) = open("127.0.0.1", fixture("echo")).await;
+    writer.write(&vec![b'x'; 1024 * 1024]).unwrap();
+    assert!(writer.snapshot().write_buffer_size > 0);
+    writer.close();
+    writer.drain().await.unwrap();
+    writer.wait_closed().await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn write_after_close_is_dropped_and_drain_raises() {
     let (_reader, writer) = open("127.0.0.1", fixture("echo")).await;
     writer.close();
