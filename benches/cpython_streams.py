@@ -1,7 +1,7 @@
 """CPython's own asyncio streams on the browser benchmark's workloads, straight to the same
 loopback TCP servers (no browser, no relay) — the `cpython` contender of `cargo xtask bench`.
 
-    PYENV_VERSION=3.13.0 python3 benches/cpython_streams.py '{"lines": PORT, ...}'
+    PYENV_VERSION=3.13.0 python3 benches/cpython_streams.py '{"lines": PORT, ...}' ROUNDS
 
 Runs the workloads named in the ports' object, in its order, ROUNDS times interleaved as the
 page's contenders are; prints one JSON object of the medians:
@@ -15,7 +15,6 @@ import sys
 import time
 
 MIB = 1 << 20
-ROUNDS = 5
 SIZES = {"lines": 64 * MIB, "bulk": 256 * MIB, "frames": 65536 * 1028, "bigline": 4 * MIB, "upload": 256 * MIB}
 LINE = b"x" * 63 + b"\n"
 
@@ -89,9 +88,9 @@ async def run(name, port):
 LOOPS = {"lines": lines, "bulk": bulk, "frames": frames, "bigline": bigline, "echo": echo, "upload": upload}
 
 
-async def main(ports):
+async def main(ports, rounds):
     runs = {name: [] for name in ports}
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for name, port in ports.items():
             runs[name].append(await run(name, port))
     results = {}
@@ -101,4 +100,6 @@ async def main(ports):
     print(json.dumps(results))
 
 
-asyncio.run(main(json.loads(sys.argv[1])))
+if len(sys.argv) != 3 or not sys.argv[2].isdigit() or int(sys.argv[2]) < 1:
+    sys.exit(f"usage: {sys.argv[0]} PORTS_JSON ROUNDS")
+asyncio.run(main(json.loads(sys.argv[1]), int(sys.argv[2])))

@@ -353,10 +353,10 @@ fn figure_of(v: &serde_json::Value) -> Option<Figure> {
     v["error"].as_str().map(|e| Figure::Failed(e.to_owned()))
 }
 
-/// `benches/cpython_streams.py` against the same servers.
+/// `benches/cpython_streams.py` against the same servers, [`ROUNDS`] times.
 fn cpython(ports_json: &str, workloads: &[&str]) -> Result<Vec<(String, Figure)>, String> {
     let mut python = services::cpython()?;
-    python.arg(root().join("benches/cpython_streams.py")).arg(ports_json);
+    python.arg(root().join("benches/cpython_streams.py")).arg(ports_json).arg(ROUNDS.to_string());
     let out = output(&mut python)?;
     let line = out.lines().last().unwrap_or("");
     let v: serde_json::Value =
