@@ -24,10 +24,12 @@ use crate::runtime;
 use crate::sansio::{PyException, StreamError};
 
 /// How often a paused writer looks at `bufferedAmount` (browsers fire no event when it
-/// drains): on every task for the first `RESUME_POLL` of the pause, then every `RESUME_POLL`
-/// — a socket that drains within a timer's clamp resumes without it (Firefox counts its
-/// buffer down from its socket thread, many tasks late), one that stays full costs little.
+/// drains): on every task for the first [`FAST_POLL_FOR`] of the pause, then every
+/// `RESUME_POLL` — a socket that drains soon resumes without a timer's clamp (Firefox counts
+/// its buffer down from its socket thread, many tasks late), one that stays full costs little.
 const RESUME_POLL: Duration = Duration::from_millis(4);
+/// See [`RESUME_POLL`].
+const FAST_POLL_FOR: Duration = Duration::from_millis(16);
 /// How much of the user's unsent bytes counts as the socket's send buffer. CPython's `write()`
 /// hands bytes to the kernel at once and buffers only what the kernel's send buffer will not
 /// take: that rest is `get_write_buffer_size()`, what `drain()` waits on and what `close()`
@@ -422,7 +424,7 @@ impl WebSocketTransport {
         let paused = runtime::Instant::now();
         wasm_bindgen_futures::spawn_local(async move {
             loop {
-                match paused.elapsed() < RESUME_POLL {
+                match paused.elapsed() < FAST_POLL_FOR {
                     true => runtime::next_task().await,
                     false => runtime::sleep(RESUME_POLL).await,
                 }
