@@ -6,10 +6,9 @@
 //! `read(65536)` of a 64 KiB relay frame — returns bytes equal to the chunk's own, which the
 //! transport no longer needs: the JS API gives out that buffer and saves allocating and copying
 //! a fresh one. Chunks are located by stream offset ([`StreamBuffer::consumed`]), so bytes fed
-//! by hand in between only shift them. A remembered chunk keeps its message alive until reads
-//! have passed it and the reader next reads, waits, is fed or ends: for a connection's reader,
-//! what it buffers (2 × `limit` and a message) and the last read's chunks once more, in the
-//! browser's heap.
+//! by hand in between only shift them. A remembered chunk keeps its message alive until the
+//! first read step after reads passed it: for a connection's reader, what it buffers (2 ×
+//! `limit` and a message) and the last read's chunks once more, in the browser's heap.
 //!
 //! [`StreamBuffer::consumed`]: crate::sansio::StreamBuffer::consumed
 

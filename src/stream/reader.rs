@@ -161,9 +161,7 @@ impl StreamReader {
         };
         self.feed_data(data)?;
         if !data.is_empty() {
-            let mut origins = self.0.origins.borrow_mut();
-            origins.prune(self.0.buf.borrow().consumed());
-            origins.push(start, data.len(), origin);
+            self.0.origins.borrow_mut().push(start, data.len(), origin);
         }
         Ok(())
     }
@@ -180,12 +178,6 @@ impl StreamReader {
         self.0.origins.borrow_mut().take(last.start, last.len)
     }
 
-    /// Forgets the origins of chunks that reads have passed.
-    fn prune_origins(&self) {
-        let consumed = self.0.buf.borrow().consumed();
-        self.0.origins.borrow_mut().prune(consumed);
-    }
-
     /// The peer's EOF; wakes a waiting read. Buffered data stays readable.
     pub fn feed_eof(&self) {
         lend::settle();
@@ -193,7 +185,6 @@ impl StreamReader {
         let first = !buf.is_eof();
         buf.feed_eof();
         drop(buf);
-        self.prune_origins();
         if first {
             self.0.observers.emit(EventKind::Eof);
         }
@@ -204,7 +195,6 @@ impl StreamReader {
     pub fn set_exception(&self, exc: PyException) {
         lend::settle();
         self.0.buf.borrow_mut().set_exception(exc.clone());
-        self.prune_origins();
         if self.0.observers.is_active() {
             self.0.observers.emit(EventKind::Exception { exc: exc.clone() });
         }
@@ -356,7 +346,6 @@ impl StreamReader {
         lend::settle();
         let wait = self.0.waiter.register(method)?;
         self.with_buffer(StreamBuffer::before_wait);
-        self.prune_origins();
         wait.await.map_err(StreamError::Raised)
     }
 
@@ -417,7 +406,6 @@ impl StreamReader {
             }
             let wait = self.0.waiter.register(O::NAME)?;
             self.with_buffer(StreamBuffer::before_wait);
-            self.prune_origins();
             let _shown = self.show_waiting(None, O::METHOD, args(), op.offset());
             wait.await.map_err(StreamError::Raised)?;
         }
@@ -450,7 +438,6 @@ impl StreamReader {
                 }
                 let wait = self.0.waiter.register(O::NAME)?;
                 self.with_buffer(StreamBuffer::before_wait);
-                self.prune_origins();
                 let _shown = self.show_waiting(Some(id), O::METHOD, args.clone(), op.offset());
                 wait.await.map_err(StreamError::Raised)?;
             }
@@ -490,10 +477,9 @@ impl StreamReader {
                 _ => None,
             };
             self.0.last_read.set(last);
-            if out.as_ref().is_ok_and(Option::is_some) {
-                // What earlier reads passed (this one's own chunk stays, for take_origin).
-                self.0.origins.borrow_mut().prune(start);
-            }
+            // What earlier steps passed is forgotten (this one's own chunks stay, for
+            // take_origin, until the next step).
+            self.0.origins.borrow_mut().prune(start);
             out
         })
     }

@@ -513,21 +513,23 @@ impl Transport for WebSocketTransport {
         let flushed = self.write_buffered() == 0;
         wasm_bindgen_futures::spawn_local(async move {
             let Some(me) = me else { return };
-            // Our own control messages need no waiting: the close frame queues behind them.
-            while !flushed && me.write_buffered() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
-                runtime::sleep(RESUME_POLL).await;
-            }
-            if !flushed && me.ws.ready_state() >= WebSocket::CLOSING {
-                // The socket went away while the buffer flushed (Firefox then counts nothing
-                // unsent): the relay's close frame came. Its close event, still to come, ends the
-                // connection with its cause — unless it came already, while reading was paused,
-                // or the relay had ended it cleanly.
-                match held_end {
-                    Some(exc) => me.lost(exc),
-                    None if me.state.borrow().ended => me.lost(None),
-                    None => {}
+            if !flushed {
+                // Our own control messages need no waiting: the close frame queues behind them.
+                while me.write_buffered() > 0 && me.ws.ready_state() < WebSocket::CLOSING {
+                    runtime::sleep(RESUME_POLL).await;
                 }
-                return;
+                if me.ws.ready_state() >= WebSocket::CLOSING {
+                    // The socket went away while the buffer flushed (Firefox then counts nothing
+                    // unsent): the relay's close frame came. Its close event, still to come, ends
+                    // the connection with its cause — unless it came already, while reading was
+                    // paused, or the relay had ended it cleanly.
+                    match held_end {
+                        Some(exc) => me.lost(exc),
+                        None if me.state.borrow().ended => me.lost(None),
+                        None => {}
+                    }
+                    return;
+                }
             }
             me.lost(None); // once: the protocol is gone after it
             let linger = runtime::Instant::now();
