@@ -2,12 +2,16 @@
 // (<html data-wasm="trunk">), else by this module — on embed.html, and on a tutorial's page
 // that includes stream-playground.js — from the files beside it.
 
+// A static import, so that a bundler (Vite) ships the module and its wasm; on Trunk's page it is
+// the very module Trunk's loader imported (one URL, one module).
+import * as glue from "../streamlab.js";
+import init from "./init.js";
+
 let bindings = window.wasmBindings ?? null;
 
 async function start() {
-  const module = await import(new URL("../streamlab.js", import.meta.url).href);
-  await module.default({ module_or_path: new URL("../streamlab_bg.wasm", import.meta.url) });
-  return module;
+  await init();
+  return glue;
 }
 
 /** Resolves with the bindings when the module is ready. */

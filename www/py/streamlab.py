@@ -6,13 +6,14 @@ This module's can — to the in-page demo servers (``*.demo``) with no relay, or
 streamlab relay to real TCP servers::
 
     import asyncio, streamlab
-    streamlab.install()           # asyncio.open_connection & co. are now streamlab's
+    await streamlab.install()     # asyncio.open_connection & co. are now streamlab's
     reader, writer = await asyncio.open_connection('example.demo', 80)
     writer.write(b'GET / HTTP/1.0\\r\\n\\r\\n')
     print(await reader.readline())    # b'HTTP/1.0 200 OK\\r\\n'
 
-It holds no stream logic of its own: every call is one call into the JavaScript API (its
-module registered as ``_streamlab_js``), and a read the buffer already decides returns
+It holds no stream logic of its own: every call is one call into the JavaScript API — the
+module a host page registered as ``_streamlab_js`` (the playground does), or else the wasm
+and its JS glue this package carries as data (the wheel) — and a read the buffer already decides returns
 without awaiting anything, as CPython's does. ``readline`` also takes the whole lines after
 its own, lent (streamlab's ``stream::lend``): the next ``readline()`` calls return them without
 calling in, and the library reads them for real when it next does anything, before any view
@@ -24,6 +25,15 @@ tracebacks show this module's frames where CPython shows asyncio/streams.py; in-
 have no socket (``peername`` is the demo's name and port).
 """
 
+import sys
+
+if sys.platform != "emscripten":
+    raise ImportError(
+        "streamlab gives a browser's Python (Pyodide: PyScript, JupyterLite, a page of your "
+        "own) the asyncio streams a browser cannot open; it runs only there. A native "
+        "CPython's asyncio.open_connection already opens real TCP: use it as it is."
+    )
+
 import asyncio
 import contextvars
 import inspect
@@ -31,7 +41,8 @@ import socket
 
 from pyodide.ffi import JsBuffer, JsException, create_proxy, jsnull, to_js
 
-import _streamlab_js as _js
+#: The JavaScript API (wasm-bindgen's module), once found or loaded by ``install()``.
+_js = None
 
 __all__ = ["open_connection", "start_server", "StreamReader", "StreamWriter", "Server", "install", "uninstall", "RELAY"]
 
@@ -54,7 +65,18 @@ API = contextvars.ContextVar("streamlab_api", default=None)
 
 
 def _api():
-    return API.get() or _js
+    return API.get() or _js or _registered()
+
+
+def _registered():
+    """The JavaScript API a host page registered as ``_streamlab_js`` (the playground does)."""
+    global _js
+    try:
+        import _streamlab_js
+    except ImportError:
+        raise RuntimeError("streamlab is not installed yet: await streamlab.install() first") from None
+    _js = _streamlab_js
+    return _js
 
 
 _EAGER = None
@@ -489,9 +511,23 @@ def _client_done(server, task, writer):
 _SAVED = {}
 
 
-def install():
+async def install(relay=None):
     """Makes ``asyncio.open_connection``, ``asyncio.start_server``, ``asyncio.StreamReader``
-    and ``asyncio.StreamWriter`` streamlab's (``uninstall()`` puts Pyodide's back)."""
+    and ``asyncio.StreamWriter`` streamlab's (``uninstall()`` puts Pyodide's back); with
+    ``relay``, sets :data:`RELAY`.
+
+    It first finds streamlab's JavaScript API: the one a host page registered as
+    ``_streamlab_js``, or else the WebAssembly and JS glue this package carries (the wheel),
+    which it loads — in a page's main thread or a worker alike.
+    """
+    global RELAY, _js
+    if relay is not None:
+        RELAY = relay
+    if _js is None:
+        try:
+            _registered()
+        except RuntimeError:
+            _js = await _load_packaged()
     ours_all = (
         ("open_connection", open_connection),
         ("start_server", start_server),
@@ -502,6 +538,49 @@ def install():
         _SAVED.setdefault(name, getattr(asyncio, name))
         setattr(asyncio, name, ours)
         setattr(asyncio.streams, name, ours)
+
+
+#: Loads wasm-bindgen's glue from its source, each ``./snippets/…`` module it imports from a
+#: Blob URL (only its ``import`` lines are rewritten: the names the wasm imports stay as
+#: they are), then the module's wasm from its bytes; resolves with the module.
+_LOAD_GLUE = """
+async (glue, snippets, wasm) => {
+  const blob = (text) => URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+  const urls = new Map();
+  for (const [path, text] of snippets) urls.set(path, blob(text));
+  const source = glue.replace(/^(import\\b[^'"]*)(['"])\\.\\/(snippets\\/[^'"]+)\\2/gm,
+    (line, head, quote, path) => head + quote + (urls.get(path) ?? "./" + path) + quote);
+  const module = await import(blob(source));
+  await module.default({ module_or_path: wasm });
+  return module;
+}
+"""
+
+
+async def _load_packaged():
+    """The JavaScript API from the files the wheel carries (``streamlab/wasm/``)."""
+    from importlib import resources
+
+    from pyodide.code import run_js
+    from pyodide.ffi import register_js_module
+
+    try:
+        files = resources.files(__name__) / "wasm"
+        glue = (files / "streamlab.js").read_text()
+        wasm = (files / "streamlab_bg.wasm").read_bytes()
+        snippets = [
+            (f"snippets/{folder.name}/{file.name}", file.read_text())
+            for folder in (files / "snippets").iterdir()
+            for file in folder.iterdir()
+        ]
+    except (OSError, TypeError, ValueError) as e:
+        raise ImportError(
+            "streamlab: no JavaScript API registered as _streamlab_js and no WebAssembly in "
+            f"this package ({e}): install streamlab's wheel, or register its JS module first"
+        ) from None
+    module = await run_js(_LOAD_GLUE)(glue, to_js(snippets), to_js(wasm))
+    register_js_module("_streamlab_js", module)
+    return module
 
 
 def uninstall():

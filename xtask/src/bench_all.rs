@@ -1,9 +1,9 @@
 //! `cargo xtask bench`: every benchmark in one run, one after the other (never two at once on
 //! a 2-core machine) — the core beside CPython, the relay beside websocat and websockify, the
-//! page's and the console's budgets, and the browser workloads — their tables printed and
+//! page's and the console's budgets, the packages' sizes and install time, and the browser workloads — their tables printed and
 //! their figures in `target/bench/results.json`. A benchmark reports; it never fails a test.
 
-use crate::{bench_browser, bench_core, bench_page, bench_relay};
+use crate::{bench_browser, bench_core, bench_page, bench_relay, packages};
 
 pub fn run() -> Result<(), String> {
     println!("## Core: StreamReader vs CPython 3.13.0's (in memory)\n");
@@ -13,6 +13,8 @@ pub fn run() -> Result<(), String> {
     println!("\n## The page and the Python console\n");
     let page = bench_page::run("page")?;
     let python = bench_page::run("python")?;
+    println!("\n## The packages: sizes and install()\n");
+    packages::bench()?;
     println!("\n## The browser workloads\n");
     let figures = bench_browser::run(None)?;
     let mut more = serde_json::Map::new();

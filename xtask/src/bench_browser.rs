@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::bench_targets::{self, WORKLOADS};
-use crate::run::{cargo, check, cmd, output, root};
+use crate::run::{cargo, check, cmd, copy_tree, output, root};
 use crate::serve::{self, Port};
 use crate::{services, setup};
 
@@ -164,20 +164,6 @@ fn rust_loops_into(to: &Path) -> Result<(), String> {
     ))?;
     let wasm = to.join("streamlab_bench_bg.wasm").display().to_string();
     check(&mut cmd(wasm_opt.to_str().ok_or("a non-UTF-8 path")?, &["-Oz", &wasm, "-o", &wasm]))
-}
-
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target).map_err(|e| format!("{}: {e}", target.display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// The browsers the page runs in, each launched directly so that no DevTools client

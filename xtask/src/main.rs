@@ -5,10 +5,13 @@
 //! * `test-typescript` — only the TypeScript check of the generated declarations;
 //! * `test-e2e` — only the end-to-end tests of the release page;
 //! * `serve` — the playground: the release page and the relay, on 127.0.0.1;
+//! * `pack` — the npm package and the Pyodide wheel, into `target/pack/`;
+//! * `test-packages` — only the packages' tests: each route a user takes, from the artifacts;
 //! * `bench` — every benchmark below in one run, into `target/bench/results.json`;
 //! * `bench-core` — the core benchmark beside CPython's, as a Markdown table;
 //! * `bench-relay` — the relay beside websocat and websockify, as a Markdown table;
 //! * `bench-page`, `bench-python` — the page's and the Python console's budgets, as JSON;
+//! * `bench-packages` — the npm package's and the wheel's sizes and install time;
 //! * `bench-browser` — the stream workloads in a real browser beside the ceiling and CPython.
 
 mod bench_all;
@@ -19,6 +22,8 @@ mod bench_relay;
 mod bench_targets;
 mod browser;
 mod e2e;
+mod pack;
+mod packages;
 mod run;
 mod serve;
 mod services;
@@ -52,11 +57,18 @@ commands:
                serves it through the relay and from a plain static host under a sub-path,
                and runs tests/e2e/*.test.mjs (node --test; puppeteer-core from npm) in
                headless Chromium and headless Firefox; screenshots in target/screenshots/
+  test-packages  only the packages' tests: `pack`, then each route from the artifacts alone in
+               headless Chromium and Firefox — the npm tarball from a static host at a deep path
+               and in a Vite app, the wheel in Pyodide 0.29.3 and 314 (main thread and module
+               worker), PyScript (tests/packages/, node --test, puppeteer-core)
   serve [--port N]
                the playground: installs what is missing (trunk 0.21.14, wasm-bindgen-cli,
                binaryen 132 from npm), builds the release page into dist/ (trunk), starts
                streamlab-relay --demo --static dist on 127.0.0.1:8765 (another free port if
                that is taken, or N) and prints the page's URL; Ctrl-C stops it
+  pack         the npm package (streamlab-VERSION.tgz: the JS API, the <stream-playground>
+               element, streamlab.py) and the Pyodide wheel (streamlab-VERSION-py3-none-any.whl)
+               from the release build, into target/pack/, each within its size budget
   bench        every benchmark in one run: bench-core, bench-relay, bench-page, bench-python
                and bench-browser, their tables printed and their figures in
                target/bench/results.json (workloads, relay, page, machine, date)
@@ -72,6 +84,10 @@ commands:
                statement's result after its data is there, and `async for` over 64 MiB of
                64-byte lines with streamlab's reader beside Pyodide's own asyncio.StreamReader
                (headless Chromium, loopback); prints a JSON line
+  bench-packages the packages' budgets: the npm tarball's and the wheel's sizes, and
+               `import streamlab; await streamlab.install()` after Pyodide is ready in
+               Pyodide 0.29.3 and 314, main thread and module worker, headless Chromium and
+               Firefox (medians of 5); prints a Markdown table and a JSON line
   bench-browser the stream workloads where the product runs: lines, bulk, frames, bigline,
                echo and upload from loopback TCP servers through streamlab-relay into
                headless Chromium and Firefox that no DevTools client drives — loops in Rust
@@ -95,11 +111,14 @@ fn main() -> ExitCode {
         Some("test-typescript") if args.len() == 1 => typescript::run(),
         Some("test-e2e") if args.len() == 1 => e2e::run(),
         Some("serve") => serve::run(&args[1..]),
+        Some("pack") if args.len() == 1 => pack::run(),
+        Some("test-packages") if args.len() == 1 => packages::run(),
         Some("bench") if args.len() == 1 => bench_all::run(),
         Some("bench-core") if args.len() == 1 => bench_core::run(),
         Some("bench-relay") if args.len() == 1 => bench_relay::run().map(drop),
         Some("bench-page") if args.len() == 1 => bench_page::run("page").map(drop),
         Some("bench-python") if args.len() == 1 => bench_page::run("python").map(drop),
+        Some("bench-packages") if args.len() == 1 => packages::bench(),
         Some("bench-browser") => match &args[1..] {
             [] => bench_browser::run(None),
             [flag, only] if flag == "--only" => {

@@ -32,6 +32,8 @@ pub fn run() -> Result<(), String> {
     crate::browser::run(false, None)?;
     // The release page (dist/) in both browsers, through the relay and a plain static host.
     crate::e2e::run()?;
+    // The npm package and the wheel, each route from the artifacts alone (tests/packages/).
+    crate::packages::run()?;
     eprintln!("==> all suites passed");
     Ok(())
 }

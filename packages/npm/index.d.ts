@@ -1,0 +1,2 @@
+export * from "./streamlab.js";
+export { default } from "./streamlab.js";
