@@ -118,7 +118,7 @@ fn micropip_into(pyodide: &Path) -> Result<(), String> {
     std::fs::write(&lock_path, lock.to_string()).map_err(|e| format!("{}: {e}", lock_path.display()))
 }
 
-fn sha256(path: &PathBuf) -> Result<String, String> {
+fn sha256(path: &Path) -> Result<String, String> {
     let out = output(&mut cmd("sha256sum", &[path.to_str().ok_or("a non-UTF-8 path")?]))?;
     out.split_whitespace()
         .next()
