@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { assertClean, BROWSERS, launch } from '../e2e/browsers.mjs';
+import { assertClean, BROWSERS, launch, SCHEMES, screenshots } from '../e2e/browsers.mjs';
 import { FIXTURES, project, SITE_DIR, TARBALL, VERSION } from './site.mjs';
 
 /** Vite, pinned, from npm. */
@@ -57,8 +57,8 @@ function viteRoute() {
 }
 
 const ROUTES = [
-  { name: 'a static host, imported by URL', url: staticRoute() },
-  { name: 'a Vite app after vite build', url: viteRoute() },
+  { name: 'a static host, imported by URL', label: 'static', url: staticRoute() },
+  { name: 'a Vite app after vite build', label: 'vite', url: viteRoute() },
 ];
 
 /** Waits for app.js's result and the element's script output. */
@@ -85,17 +85,20 @@ for (const which of BROWSERS) {
     });
 
     for (const route of ROUTES) {
-      test(route.name, { timeout: 180_000 }, async () => {
-        const { page, problems } = await driver.open(route.url);
-        try {
-          const { api, printed } = await results(page);
-          assert.deepEqual(api, { status: "b'HTTP/1.0 200 OK\\r\\n'", eof: true, more: true });
-          assert.equal(printed, "b'HTTP/1.0 200 OK\\r\\n'\n");
-          assertClean(problems, route.name);
-        } finally {
-          await page.close();
-        }
-      });
+      for (const scheme of SCHEMES) {
+        test(`${route.name} (${scheme})`, { timeout: 180_000 }, async () => {
+          const { page, problems } = await driver.open(route.url, { scheme });
+          try {
+            const { api, printed } = await results(page);
+            assert.deepEqual(api, { status: "b'HTTP/1.0 200 OK\\r\\n'", eof: true, more: true });
+            assert.equal(printed, "b'HTTP/1.0 200 OK\\r\\n'\n");
+            await screenshots(page, `npm-${route.label}-${which.name}`, scheme);
+            assertClean(problems, route.name);
+          } finally {
+            await page.close();
+          }
+        });
+      }
     }
   });
 }

@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use crate::run::{cargo, check, cmd, output, root};
+use crate::run::{cargo, check, cmd, node_tests, output, root};
 use crate::serve::{self, target_dir, Port};
 use crate::services::{cpython, start_fixtures};
 use crate::setup;
@@ -26,17 +26,7 @@ pub fn run() -> Result<(), String> {
             node.trim()
         ));
     }
-    let mut tests: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
-        .map_err(|e| format!("tests/e2e: {e}"))?
-        .filter_map(Result::ok)
-        .map(|f| f.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".test.mjs"))
-        .map(|name| format!("tests/e2e/{name}"))
-        .collect();
-    tests.sort();
-    if tests.is_empty() {
-        return Err("tests/e2e holds no *.test.mjs".into());
-    }
+    let tests = node_tests("tests/e2e")?;
 
     // The transcript differential's servers: the relay's loopback fixtures, allowed to the
     // relay, and CPython's transcripts of tests/transcripts/programs.py against them.

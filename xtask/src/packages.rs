@@ -1,7 +1,7 @@
 //! `cargo xtask test-packages`: the packages as their users take them. Makes the artifacts
 //! (`pack`), lays out a site — the hosts' own runtimes, each from its registry: npm's Pyodide
 //! 0.29.3 and 314 (with PyPI's micropip beside 314, which its npm core lacks), PyScript's
-//! `dist/` — serves it with `streamlab-relay --demo --static SITE`, and runs
+//! `dist/` (JupyterLite's site is built by its test, tests/packages/jupyterlite/build.py) — serves it with `streamlab-relay --demo --static SITE`, and runs
 //! `tests/packages/*.test.mjs` (node's test runner, puppeteer-core) in headless Chromium and
 //! Firefox. Each test builds its project in the site from the artifacts alone.
 
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::pack::Packed;
-use crate::run::{check, cmd, copy_tree, output, root};
+use crate::run::{check, cmd, copy_tree, node_tests, output, root};
 use crate::serve::{self, target_dir, Port, Served};
 use crate::setup;
 
@@ -18,17 +18,7 @@ const MICROPIP: &str = "micropip==0.11.1";
 
 pub fn run() -> Result<(), String> {
     let site = Site::start()?;
-    let mut tests: Vec<String> = std::fs::read_dir(root().join("tests/packages"))
-        .map_err(|e| format!("tests/packages: {e}"))?
-        .filter_map(Result::ok)
-        .map(|f| f.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".test.mjs"))
-        .map(|name| format!("tests/packages/{name}"))
-        .collect();
-    tests.sort();
-    if tests.is_empty() {
-        return Err("tests/packages holds no *.test.mjs".into());
-    }
+    let tests = node_tests("tests/packages")?;
     let mut args = vec!["--test", "--test-concurrency=1"];
     args.extend(tests.iter().map(String::as_str));
     check(&mut site.node(&args))
@@ -70,7 +60,9 @@ impl Site {
         node.env("STREAMLAB_SITE_DIR", &self.dir)
             .env("STREAMLAB_SITE_URL", &self.relay.url)
             .env("STREAMLAB_TARBALL", &self.packed.tarball)
-            .env("STREAMLAB_WHEEL", &self.packed.wheel);
+            .env("STREAMLAB_WHEEL", &self.packed.wheel)
+            // JupyterLite's build tools and the kernel's wheels, from PyPI, cached between runs.
+            .env("STREAMLAB_TOOLS_DIR", target_dir().join("pack-tools/jupyterlite"));
         serve::die_with_parent(&mut node);
         node
     }

@@ -67,3 +67,20 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The `*.test.mjs` files of the repository's folder `folder`, sorted, as paths from the root
+/// (what `node --test` runs); an error when there are none.
+pub fn node_tests(folder: &str) -> Result<Vec<String>, String> {
+    let mut tests: Vec<String> = std::fs::read_dir(root().join(folder))
+        .map_err(|e| format!("{folder}: {e}"))?
+        .filter_map(Result::ok)
+        .map(|f| f.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".test.mjs"))
+        .map(|name| format!("{folder}/{name}"))
+        .collect();
+    tests.sort();
+    if tests.is_empty() {
+        return Err(format!("{folder} holds no *.test.mjs"));
+    }
+    Ok(tests)
+}
