@@ -29,7 +29,7 @@ const CELLS = [
   ].join('\n'),
   [
     'import sys',
-    `streamlab.RELAY = "${RELAY}"`,
+    `await streamlab.install(relay="${RELAY}")`,
     'reader, writer = await asyncio.open_connection("echo.demo", 7)',
     'writer.write(b"through the relay\\n")',
     'print(await reader.readline(), sys.version_info[:2])',

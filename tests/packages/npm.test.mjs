@@ -1,13 +1,13 @@
 // The npm package, from the tarball alone, the two ways a tutorial author takes it: unpacked
 // on a plain static host at a deep path (/npm/streamlab@VERSION/, as a CDN serves it) and
 // imported by URL with no bundler; and `npm install`ed into an empty Vite project, built with
-// `vite build`. In both, the JS API reads an in-page demo and a <stream-playground> runs its
-// script (its Python from the site's Pyodide, configured), in Chromium and Firefox, with no
-// request off the page's origin.
+// `vite build`, its types checked by the app's own `tsc --strict`. In both, the JS API reads an
+// in-page demo and a <stream-playground> runs its script (its Python from the site's Pyodide,
+// configured), in Chromium and Firefox, both themes, with no request off the page's origin.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,8 +15,9 @@ import { after, before, describe, test } from 'node:test';
 import { assertClean, BROWSERS, launch, SCHEMES, screenshots } from '../e2e/browsers.mjs';
 import { FIXTURES, project, SITE_DIR, TARBALL, VERSION } from './site.mjs';
 
-/** Vite, pinned, from npm. */
+/** Vite and TypeScript, pinned, from npm. */
 const VITE = 'vite@8.4.1';
+const TYPESCRIPT = 'typescript@5.9.3';
 
 const app = readFileSync(join(FIXTURES, 'app.js'), 'utf8');
 const html = readFileSync(join(FIXTURES, 'app.html'), 'utf8');
@@ -44,9 +45,14 @@ function viteRoute() {
   try {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tutorial', private: true, type: 'module' }));
     const npm = (...args) => execFileSync('npm', args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-    npm('install', '--no-audit', '--no-fund', TARBALL, VITE);
+    npm('install', '--no-audit', '--no-fund', TARBALL, VITE, TYPESCRIPT);
     writeFileSync(join(dir, 'index.html'), html);
     writeFileSync(join(dir, 'app.js'), app);
+    // The package's types, through its exports, as the app's own TypeScript sees them.
+    copyFileSync(join(FIXTURES, 'types.ts'), join(dir, 'types.ts'));
+    const strict = { strict: true, noEmit: true, target: 'ES2022', module: 'ES2022', moduleResolution: 'bundler' };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: strict, files: ['types.ts'] }));
+    npm('exec', '--', 'tsc', '-p', '.');
     const config = { base: '/vite/', build: { outDir: site.dir, emptyOutDir: true } };
     writeFileSync(join(dir, 'vite.config.js'), `export default ${JSON.stringify(config)};\n`);
     npm('exec', '--', 'vite', 'build', '--logLevel', 'warn');

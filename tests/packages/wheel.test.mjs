@@ -1,11 +1,13 @@
 // The Pyodide wheel, from the artifact alone: installed with pyodide.loadPackage into npm's
 // Pyodide 0.29.3 (CPython 3.13) and 314 (CPython 3.14), in a page's main thread and in a
 // module worker, in Chromium and Firefox; program.py serves in the page, reads a demo host
-// with no relay and a relay's echo server over real TCP. A wheel without its wasm must fail.
+// with no relay and a relay's echo server over real TCP. A wheel without its wasm must fail, and
+// so must a native CPython's import of the installed wheel, saying where streamlab runs.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -87,3 +89,22 @@ dst.close()`,
     });
   });
 }
+
+test('a native CPython that installs the wheel is told where streamlab runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamlab-native-'));
+  try {
+    // CPython 3.13.0, the project's oracle (the wheel asks for ≥ 3.12), found as xtask finds it.
+    const env = { PYENV_VERSION: '3.13.0', ...process.env };
+    execFileSync(process.env.STREAMLAB_PYTHON ?? 'python3', ['-m', 'venv', dir], { env });
+    const python = join(dir, 'bin', 'python');
+    execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--no-index', WHEEL], { env, stdio: 'inherit' });
+    const run = () => execFileSync(python, ['-c', 'import streamlab'], { env, encoding: 'utf8', stdio: 'pipe' });
+    assert.throws(run, (e) => {
+      assert.match(e.stderr, /ImportError: streamlab gives a browser's Python \(Pyodide: PyScript, JupyterLite, a page of your own\) the asyncio streams a browser cannot open; it runs only there\./);
+      assert.match(e.stderr, /asyncio\.open_connection already opens real TCP/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

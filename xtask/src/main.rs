@@ -41,9 +41,9 @@ commands:
   test         install what is missing (Rust target and components, Chromium, Firefox ESR,
                their drivers, wasm-bindgen-cli, websockify, TypeScript), then run every
                suite: rustfmt, clippy -D warnings (native and wasm32), the native tests (incl.
-               differential tests against CPython 3.13.0), the TypeScript check, and the
-               browser suite once in headless Chromium and once in headless Firefox, then
-               the e2e tests
+               differential tests against CPython 3.13.0), `cargo package --workspace`, the
+               TypeScript check, and the browser suite once in headless Chromium and once in
+               headless Firefox, then the e2e tests and the packages' tests
   test-browser only the browser suite (with the relay, its fixtures and a websockify
                started for it), installing what it needs;
                --wasm-pack: also through `wasm-pack test --headless --chrome --firefox`,

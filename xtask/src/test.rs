@@ -12,6 +12,10 @@ pub fn run() -> Result<(), String> {
     // Native: unit, integration (catalogue, differential vs CPython 3.13.0, chunking, reader,
     // trace program) and doc tests.
     check(&mut cargo(&["test", "--workspace"]))?;
+    // The crates as crates.io would take them (`cargo install streamlab-relay` once published):
+    // metadata, readme, no path-only dependencies, and each packaged crate builds on its own.
+    // (--allow-dirty: a developer's uncommitted files are no failure here; CI's clone is clean.)
+    check(&mut cargo(&["package", "--workspace", "--allow-dirty"]))?;
     // The library in the browser: clippy for wasm32 (the benchmarks' Rust loops too), then the
     // suite once in headless Chromium and once in headless Firefox.
     check(&mut cargo(&[
