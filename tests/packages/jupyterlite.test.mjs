@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 import { BROWSERS, launch } from '../e2e/browsers.mjs';
-import { proxySink, runCells } from './jupyterlite/repl.mjs';
+import { runCells } from './jupyterlite/repl.mjs';
+import { proxySink } from './offline.mjs';
 import { project, RELAY, WHEEL } from './site.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

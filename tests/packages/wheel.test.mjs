@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { assertClean, BROWSERS, launch } from '../e2e/browsers.mjs';
 import { copyFixtures, project, RELAY, WHEEL } from './site.mjs';
+import { leftLoopback, proxySink } from './offline.mjs';
 
 /** Everything program.py prints, in order (CPython 3.13.0's and 3.14's alike). */
 const EXPECTED = `streamlab StreamReader
@@ -46,6 +47,10 @@ async function outcome(driver, { folder, wheel = basename(WHEEL), worker = false
   }
 }
 
+// Every request a page or its workers send off loopback ends at this proxy (offline.mjs).
+const sink = await proxySink();
+after(() => sink.close());
+
 for (const which of BROWSERS) {
   describe(`the wheel in ${which.name}`, () => {
     let driver;
@@ -65,7 +70,7 @@ for (const which of BROWSERS) {
           assert.match(o.result.python, pyodide.python);
           assert.equal(o.result.output, EXPECTED);
           console.log(`# ${which.name} ${pyodide.folder} ${where}: install() took ${o.result.installMs.toFixed(0)} ms`);
-          assertClean(problems, `${pyodide.folder} in ${where}`);
+          assertClean([...problems, ...leftLoopback(sink).problems], `${pyodide.folder} in ${where}`);
         });
       }
     }
