@@ -106,12 +106,12 @@ async fn session(
         }
     }
     let connected = match until_gone(source, target::connect(shared, &target, client.ip())).await {
-        None => {
-            shared.log(format_args!("end {client} -> {dest}: gone while connecting"));
-            return End::ClientGone;
+        Err(end) => {
+            shared.log(format_args!("end {client} -> {dest}: {end:?} while connecting"));
+            return end;
         }
-        Some(Ok(c)) => c,
-        Some(Err((code, why))) => {
+        Ok(Ok(c)) => c,
+        Ok(Err((code, why))) => {
             shared.log(format_args!("deny {client} -> {dest}: {why}"));
             return End::Fail(code.code(), why);
         }
@@ -129,20 +129,25 @@ async fn session(
     end
 }
 
-/// `work`'s result, or `None` as soon as the client closes or vanishes first: a client that
-/// went away holds no lookup slot or connect attempt. Its messages stay unread for the pump
-/// (after one, the client is not watched any more: it is still there).
-async fn until_gone<T>(source: &mut Source, work: impl std::future::Future<Output = T>) -> Option<T> {
+/// `work`'s result, or how the session ends as soon as the client closes, vanishes or breaks
+/// the protocol first (a frame no WebSocket may send gets its close code, 1002/1007/1009,
+/// connected or not): a client that went away holds no lookup slot or connect attempt. Its
+/// messages stay unread for the pump (after one, the client is not watched any more: it is
+/// still there).
+async fn until_gone<T>(source: &mut Source, work: impl std::future::Future<Output = T>) -> Result<T, End> {
     tokio::pin!(work);
     tokio::select! {
-        done = &mut work => return Some(done),
-        next = std::pin::Pin::new(&mut *source).peek() => {
-            if matches!(next, None | Some(Err(_)) | Some(Ok(Message::Close(_)))) {
-                return None;
+        done = &mut work => return Ok(done),
+        next = std::pin::Pin::new(&mut *source).peek() => match next {
+            None | Some(Ok(Message::Close(_))) => return Err(End::ClientGone),
+            Some(Err(_)) => {
+                let Some(Err(e)) = source.next().await else { return Err(End::ClientGone) };
+                return Err(ws_error(e));
             }
+            Some(Ok(_)) => {}
         }
     }
-    Some(work.await)
+    Ok(work.await)
 }
 
 /// Moves bytes both ways, concurrently, until both sides are done or something fails.

@@ -146,6 +146,13 @@ async fn every_kind_of_bad_input_gets_its_answer() {
             1007,
             "not UTF-8",
         ),
+        (
+            "text frame with overlong UTF-8",
+            Message::Frame(Frame::message(vec![0xc0, 0xaf], OpCode::Data(Data::Text), true)),
+            1007,
+            "not UTF-8",
+        ),
+        ("a ping over 125 bytes", Message::Frame(Frame::ping(vec![0u8; 126])), 1002, ""),
     ] {
         let mut c = relay.connect("127.0.0.1", port).await;
         c.connected().await;
@@ -153,6 +160,31 @@ async fn every_kind_of_bad_input_gets_its_answer() {
         let closed = c.closed().await;
         assert_eq!(closed.code, code, "{what}: {closed:?}");
         assert!(closed.reason.contains(reason), "{what}: {closed:?}");
+    }
+
+    // The same, split over fragments, and sent before the relay said `connected`.
+    for (what, frames, code) in [
+        (
+            "overlong UTF-8 split over two fragments",
+            vec![
+                Frame::message(vec![0xc0], OpCode::Data(Data::Text), false),
+                Frame::message(vec![0xaf], OpCode::Data(Data::Continue), true),
+            ],
+            1007,
+        ),
+        ("a ping over 125 bytes", vec![Frame::ping(vec![0u8; 126])], 1002),
+    ] {
+        for early in [false, true] {
+            let mut c = relay.connect("127.0.0.1", port).await;
+            if !early {
+                c.connected().await;
+            }
+            for frame in frames.clone() {
+                c.ws.send(Message::Frame(frame)).await.unwrap();
+            }
+            let closed = c.closed().await;
+            assert_eq!(closed.code, code, "{what} (before connected: {early}): {closed:?}");
+        }
     }
 
     // Credit piled up beyond what may be outstanding.
