@@ -59,7 +59,8 @@ impl Default for OpenOptions {
 /// * `ValueError` for `limit=0`, port 0 or `server_hostname` without `ssl`, before any
 ///   connecting;
 /// * `socket.gaierror` for a name that cannot be resolved (without a relay: anything but a
-///   demo server);
+///   demo server's or an in-page server's name), `ConnectionRefusedError` for such a name on a
+///   port nothing listens on;
 /// * over a relay, the exception its close code stands for (`ConnectionRefusedError`,
 ///   `TimeoutError`, `PermissionError`, …).
 ///
@@ -103,6 +104,16 @@ pub async fn open_connection(
     match &opts.relay {
         None => {
             let Some(demo) = demo::find(host, port) else {
+                if demo::names_a_server(host) || crate::serve::serves_host(host) {
+                    // The name resolves; nothing listens on the port. The address is the name:
+                    // in-page hosts have no IP (as their peername).
+                    let why = format!("Connect call failed ('{host}', {port})");
+                    return Err(StreamError::Raised(PyException::with_errno(
+                        "ConnectionRefusedError",
+                        111,
+                        why,
+                    )));
+                }
                 let why = match demo::is_demo_host(host) {
                     true => "Name or service not known",
                     false => "Name or service not known (without a relay, only the in-page *.demo servers can be reached)",

@@ -113,6 +113,14 @@ pub fn start_server(
     Ok(Server(inner))
 }
 
+/// Whether a server of this page's own listens on `host`, on any port: the name resolves, so
+/// a connect to another of its ports is refused, not unresolved (as CPython's would be).
+pub(crate) fn serves_host(host: &str) -> bool {
+    SERVERS.with(|s| {
+        s.borrow().iter().any(|((h, _), server)| h.eq_ignore_ascii_case(host) && server.strong_count() > 0)
+    })
+}
+
 /// Connects `client` to the in-page server at `host:port`, if one listens there.
 pub(crate) fn connect(host: &str, port: u16, client: Rc<dyn Protocol>) -> Option<Result<(), PyException>> {
     let inner = SERVERS.with(|s| s.borrow().get(&key(host, port)).and_then(Weak::upgrade))?;

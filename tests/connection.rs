@@ -174,6 +174,19 @@ fn extra_info_and_reprs() {
 }
 
 #[test]
+fn a_demo_name_on_a_port_no_demo_serves_is_refused_as_cpython_would_be() {
+    // The name resolves (it is a demo's); nothing listens on the port: CPython's
+    // ConnectionRefusedError, the address being the name (in-page hosts have no IP).
+    run(async {
+        let err = open_connection("echo.demo", 8, OpenOptions::default()).await.unwrap_err();
+        assert_eq!(
+            python(&err),
+            ("ConnectionRefusedError".into(), "[Errno 111] Connect call failed ('echo.demo', 8)".into())
+        );
+    });
+}
+
+#[test]
 fn bad_arguments_fail_before_connecting() {
     run(async {
         let err = open_connection("echo.demo", 7, OpenOptions { limit: 0, ..Default::default() })

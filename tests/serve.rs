@@ -132,6 +132,18 @@ fn one_server_per_address_and_bad_arguments() {
 }
 
 #[test]
+fn the_servers_name_on_another_port_is_refused_and_unknown_once_it_closes() {
+    run(async {
+        let (server, _) = keeping("mine.demo", 8888);
+        let err = open_connection("mine.demo", 8889, Default::default()).await.unwrap_err();
+        assert_eq!(err.repr(), "ConnectionRefusedError(111, \"Connect call failed ('mine.demo', 8889)\")");
+        server.close();
+        let err = open_connection("mine.demo", 8889, Default::default()).await.unwrap_err();
+        assert_eq!(err.python_name(), "gaierror");
+    });
+}
+
+#[test]
 fn close_hands_on_what_was_written_before_the_connection_ends() {
     run(async {
         let (server, accepted) = keeping("flush.demo", 6);

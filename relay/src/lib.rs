@@ -67,6 +67,11 @@ impl Shared {
         self.demos.get(&(demo.host.to_owned(), demo.port)).copied()
     }
 
+    /// The address a demo server's name stands for (any of its ports), when demos run.
+    pub(crate) fn demo_ip(&self, host: &str) -> Option<std::net::IpAddr> {
+        self.demos.iter().find(|((h, _), _)| h.eq_ignore_ascii_case(host)).map(|(_, addr)| addr.ip())
+    }
+
     /// Logs a decision (never a payload, never a token).
     pub(crate) fn log(&self, line: std::fmt::Arguments<'_>) {
         if self.config.log {

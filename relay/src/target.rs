@@ -91,6 +91,11 @@ async fn resolve(shared: &Shared, req: &ConnectRequest, client: IpAddr) -> Resul
     if let Some(addr) = shared.demo_addr(&req.host, req.port) {
         return Ok(vec![addr]);
     }
+    if let Some(ip) = shared.demo_ip(&req.host) {
+        // A demo's name on a port no demo serves: the name resolves, the connect is refused —
+        // as CPython's to a real host (nothing is tried on that port of the relay's machine).
+        return Err((CloseCode::Refused, format!("Connect call failed ('{ip}', {})", req.port)));
+    }
     if streamlab::demo::is_demo_host(&req.host) {
         let why = match shared.config.demo {
             true => format!("{}:{} is not a demo server (see /demo.json)", req.host, req.port),

@@ -138,6 +138,18 @@ async fn unknown_demo_name_is_4404() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_name_on_a_port_no_demo_serves_is_refused_as_cpython_would_be() {
+    // echo.demo resolves (to the relay's loopback); nothing listens on its port 8: 4502, with
+    // CPython's text for a refused connect, and nothing tried on the relay machine's port 8.
+    let mut config = allowing(&[]);
+    config.demo = true;
+    let relay = Relay::start(config).await;
+    let closed = relay.connect("echo.demo", 8).await.closed().await;
+    assert_eq!((closed.code, closed.reason.as_str()), (4502, "Connect call failed ('127.0.0.1', 8)"));
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_timeout_is_4504() {
     // A loopback listener that never accepts, its backlog filled: SYNs go unanswered.
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();

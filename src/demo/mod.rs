@@ -117,6 +117,17 @@ pub fn find(host: &str, port: u16) -> Option<&'static Demo> {
     DEMOS.iter().find(|d| d.port == port && d.host.eq_ignore_ascii_case(host))
 }
 
+/// Whether `host` is the name of a demo server (on any of its ports): it resolves, so a
+/// connect to a port no demo serves is refused, as a real host's would be.
+///
+/// ```
+/// assert!(streamlab::demo::names_a_server("Echo.demo"));
+/// assert!(!streamlab::demo::names_a_server("nosuch.demo"));
+/// ```
+pub fn names_a_server(host: &str) -> bool {
+    DEMOS.iter().any(|d| d.host.eq_ignore_ascii_case(host))
+}
+
 /// Whether `host` is a demo name (`*.demo`), which only the relay and the page resolve.
 pub fn is_demo_host(host: &str) -> bool {
     host.len() > 5 && host[host.len() - 5..].eq_ignore_ascii_case(".demo")
