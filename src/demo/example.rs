@@ -8,7 +8,7 @@ use super::{Action, Peer};
 
 /// The page at `/`.
 pub const PAGE: &str = "<!doctype html>\n<html><head><title>example.demo</title></head>\n\
-<body><h1>example.demo</h1><p>Served over real TCP by streamlab's demo server.</p></body></html>\n";
+<body><h1>example.demo</h1><p>Served by streamlab's demo server.</p></body></html>\n";
 
 const NOT_FOUND: &str = "<!doctype html>\n<html><body><h1>404 Not Found</h1></body></html>\n";
 

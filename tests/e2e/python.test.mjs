@@ -174,7 +174,7 @@ for (const which of BROWSERS) {
         const ids = await page.$$eval('#py-example option', (o) => o.map((x) => x.value).filter(Boolean));
         assert.equal(ids.length, 8);
         const want = {
-          'web-page': /^b'HTTP\/1\.1 200 OK\\r\\n'\n(b'[^\n]*\\r\\n'\n)+160 bytes of body: b'<!doctype html>/,
+          'web-page': /^b'HTTP\/1\.1 200 OK\\r\\n'\n(b'[^\n]*\\r\\n'\n)+146 bytes of body: b'<!doctype html>/,
           echo: /^b'hello\\n'\nb'two\\n'\nb'lines\\n'\n$/,
           frames: /^5 b'hello'\n3 b'abc'\nno more frames: b'' of 4 bytes\n$/,
           overrun: /^dropped 150000 bytes of an overlong line\nb'after the long line\\n'\n$/,
@@ -210,6 +210,22 @@ for (const which of BROWSERS) {
           const r = await page.evaluate((src) => window.streamlab.python.runScript(src), leaky);
           assert.deepEqual([r.status, r.stdout, r.stderr], [0, "b''\n", ''], `run ${run}`);
         }
+        // As `python script.py` has them: sys.argv and the stream classes' names; and a plain
+        // socket fails at once, its note naming what can connect.
+        const asCpython = [
+          'import asyncio, socket, sys',
+          'print(sys.argv, asyncio.StreamReader)',
+          'try:',
+          '    socket.socket().connect(("example.demo", 80))',
+          'except OSError as e:',
+          '    print(type(e).__name__, e.__notes__[0].split(".")[0])',
+        ].join('\n');
+        const cpython = await page.evaluate((src) => window.streamlab.python.runScript(src), asCpython);
+        assert.deepEqual([cpython.status, cpython.stdout, cpython.stderr], [
+          0,
+          "['script.py'] <class 'asyncio.streams.StreamReader'>\nOSError A browser page cannot open TCP sockets\n",
+          '',
+        ]);
         // (The tabs are drawn on the next animation frame.)
         await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
         const tabs = await page.$$eval('#tabs [role=tab]', (t) => t.map((x) => x.textContent));

@@ -196,7 +196,7 @@ pub const CASES: &[Case] = &[
 ];
 
 /// example.demo's response head after the status line.
-const HEADERS: &str = "b'Server: streamlab-demo\\r\\nContent-Type: text/html; charset=utf-8\\r\\nContent-Length: 160\\r\\nConnection: close\\r\\n\\r\\n'";
+const HEADERS: &str = "b'Server: streamlab-demo\\r\\nContent-Type: text/html; charset=utf-8\\r\\nContent-Length: 146\\r\\nConnection: close\\r\\n\\r\\n'";
 
 /// Opens a connection to a demo server, in-page or through a relay.
 pub type Open =

@@ -14,7 +14,7 @@ export const EXAMPLES = [
       { m: "write", v: { data: "b'GET / HTTP/1.1\\r\\nHost: example.demo\\r\\n\\r\\n'" }, note: "Send the request. write() only queues the bytes." },
       { m: "readline", note: "The status line arrives with its b'\\r\\n': readline() stops at b'\\n'." },
       { m: "readline", repeat: "until-blank", note: "Each header is a line; the blank line b'\\r\\n' ends them (watch the buffer shrink)." },
-      { m: "readexactly", v: (ctx) => ({ n: String(ctx.contentLength ?? 160) }), note: "Exactly Content-Length bytes: the whole body, and nothing waits." },
+      { m: "readexactly", v: (ctx) => ({ n: String(ctx.contentLength ?? 146) }), note: "Exactly Content-Length bytes: the whole body, and nothing waits." },
     ],
   },
   {
