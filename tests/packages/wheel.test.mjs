@@ -16,7 +16,8 @@ import { copyFixtures, project, RELAY, WHEEL } from './site.mjs';
 import { leftLoopback, proxySink } from './offline.mjs';
 
 /** Everything program.py prints, in order (CPython 3.13.0's and 3.14's alike). */
-const EXPECTED = `streamlab StreamReader
+const EXPECTED = `True <class 'asyncio.streams.StreamReader'>
+OSError True True
 b'HELLO\\n' b'' True
 IncompleteReadError('0 bytes read on a total of 1 expected bytes') b'' 1
 b'HTTP/1.0 200 OK\\r\\n'

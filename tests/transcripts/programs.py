@@ -690,3 +690,12 @@ async def ask(n):
 print(await asyncio.gather(*(ask(n) for n in range(5))))
 server.close()
 await server.wait_closed()
+
+### the-classes-are-asyncio-streams
+print(asyncio.StreamReader, asyncio.StreamWriter)
+print(asyncio.StreamReader.readuntil.__doc__)
+print(asyncio.open_connection.__doc__.split("\n\n")[0])
+server = await asyncio.start_server(lambda r, w: w.close(), *LOCAL)
+print(type(server))
+server.close()
+await server.wait_closed()

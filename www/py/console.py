@@ -193,6 +193,7 @@ def _run_script(source, filename):
     main.__file__ = filename
     saved = sys.modules.get("__main__")
     sys.modules["__main__"] = main
+    saved_argv, sys.argv = sys.argv, [filename]  # as `python script.py` has it
     try:
         exec(compile(source, filename, "exec"), main.__dict__)
         return 0
@@ -205,6 +206,7 @@ def _run_script(source, filename):
         sys.stderr.write(format_exception(exc))
         return 1
     finally:
+        sys.argv = saved_argv
         sys.stdout.flush()
         sys.stderr.flush()
         if saved is not None:

@@ -36,7 +36,9 @@ if sys.platform != "emscripten":
 
 import asyncio
 import contextvars
+import errno
 import inspect
+import os
 import socket
 
 from pyodide.ffi import JsBuffer, JsException, create_proxy, jsnull, to_js
@@ -514,7 +516,8 @@ _SAVED = {}
 async def install(relay=None):
     """Makes ``asyncio.open_connection``, ``asyncio.start_server``, ``asyncio.StreamReader``
     and ``asyncio.StreamWriter`` streamlab's (``uninstall()`` puts Pyodide's back); with
-    ``relay``, sets :data:`RELAY`.
+    ``relay``, sets :data:`RELAY`. A plain socket's ``connect()`` then fails at once (a page
+    cannot open TCP), its note naming ``asyncio.open_connection``.
 
     It first finds streamlab's JavaScript API: the one a host page registered as
     ``_streamlab_js``, or else the WebAssembly and JS glue this package carries (the wheel),
@@ -528,16 +531,63 @@ async def install(relay=None):
             _registered()
         except RuntimeError:
             _js = await _load_packaged()
-    ours_all = (
-        ("open_connection", open_connection),
-        ("start_server", start_server),
-        ("StreamReader", StreamReader),
-        ("StreamWriter", StreamWriter),
+    for module, name, ours in _PATCHES:
+        _SAVED.setdefault((module, name), getattr(module, name))
+        setattr(module, name, ours)
+
+
+def _no_tcp(self, address):
+    """``socket.socket.connect`` in a page: Emscripten's emulation would seem to connect and
+    fail later; this fails now, saying what can."""
+    e = OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+    e.add_note(
+        "A browser page cannot open TCP sockets. asyncio.open_connection can: streamlab's "
+        "reaches the in-page *.demo servers, and other hosts through a relay."
     )
-    for name, ours in ours_all:
-        _SAVED.setdefault(name, getattr(asyncio, name))
-        setattr(asyncio, name, ours)
-        setattr(asyncio.streams, name, ours)
+    raise e
+
+
+def _no_tcp_ex(self, address):
+    """``socket.socket.connect_ex``: the error number ``connect`` would raise."""
+    return errno.EOPNOTSUPP
+
+
+#: What install() replaces: (module or class, name, streamlab's).
+_PATCHES = (
+    *((m, "open_connection", open_connection) for m in (asyncio, asyncio.streams)),
+    *((m, "start_server", start_server) for m in (asyncio, asyncio.streams)),
+    *((m, "StreamReader", StreamReader) for m in (asyncio, asyncio.streams)),
+    *((m, "StreamWriter", StreamWriter) for m in (asyncio, asyncio.streams)),
+    (socket.socket, "connect", _no_tcp),
+    (socket.socket, "connect_ex", _no_tcp_ex),
+)
+
+
+def _as_cpythons():
+    """Gives streamlab's classes and functions CPython's module names and docstrings, so that
+    ``repr()`` and ``help()`` show what they show in CPython (``<class
+    'asyncio.streams.StreamReader'>``). Taken from Pyodide's own asyncio, whose text is
+    CPython's."""
+    from asyncio import base_events, streams
+
+    pairs = ((StreamReader, streams.StreamReader), (StreamWriter, streams.StreamWriter), (Server, base_events.Server))
+    for ours, theirs in pairs:
+        ours.__module__ = theirs.__module__
+        ours.__doc__ = theirs.__doc__
+        for name, member in vars(ours).items():
+            original = getattr(theirs, name, None)
+            if original is not None and inspect.isfunction(member):
+                member.__doc__ = original.__doc__
+    extra = (
+        "\n\nstreamlab: ``relay`` (default ``streamlab.RELAY``) is the ws:// URL of a streamlab relay "
+        "to reach real TCP through; ``token``, the target's token when the relay wants one."
+    )
+    for ours, theirs in ((open_connection, streams.open_connection), (start_server, streams.start_server)):
+        ours.__module__ = theirs.__module__
+        ours.__doc__ = (theirs.__doc__ or "") + (extra if ours is open_connection else "")
+
+
+_as_cpythons()
 
 
 #: Loads wasm-bindgen's glue from its source, each ``./snippets/…`` module it imports from a
@@ -584,8 +634,7 @@ async def _load_packaged():
 
 
 def uninstall():
-    """Puts Pyodide's own ``asyncio.open_connection`` and stream classes back."""
-    for name, theirs in _SAVED.items():
-        setattr(asyncio, name, theirs)
-        setattr(asyncio.streams, name, theirs)
+    """Puts Pyodide's own ``asyncio.open_connection``, stream classes and sockets back."""
+    for (module, name), theirs in _SAVED.items():
+        setattr(module, name, theirs)
     _SAVED.clear()

@@ -2,12 +2,18 @@
 # no relay, and a relay's demo server over real TCP. RELAY is the relay's ws:// URL (given by
 # the page). Every line it prints is the test's expected output (tests/packages/wheel.test.mjs).
 import asyncio
+import errno
+import socket
 import sys
 
 import streamlab
 
 await streamlab.install()
-print(asyncio.open_connection.__module__, asyncio.StreamReader.__name__)
+print(asyncio.open_connection is streamlab.open_connection, asyncio.StreamReader)
+try:
+    socket.socket().connect(("example.demo", 80))
+except OSError as e:
+    print(type(e).__name__, e.errno == errno.EOPNOTSUPP, "asyncio.open_connection can" in e.__notes__[0])
 
 
 async def handle(reader, writer):
