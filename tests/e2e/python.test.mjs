@@ -210,6 +210,10 @@ for (const which of BROWSERS) {
           const r = await page.evaluate((src) => window.streamlab.python.runScript(src), leaky);
           assert.deepEqual([r.status, r.stdout, r.stderr], [0, "b''\n", ''], `run ${run}`);
         }
+        // (The tabs are drawn on the next animation frame.)
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        const tabs = await page.$$eval('#tabs [role=tab]', (t) => t.map((x) => x.textContent));
+        assert.deepEqual(tabs, ['leak.demo:1 · py', 'leak.demo:1 · server']);
         // As `python script.py` has them: sys.argv and the stream classes' names; and a plain
         // socket fails at once, its note naming what can connect.
         const asCpython = [
@@ -226,10 +230,6 @@ for (const which of BROWSERS) {
           "['script.py'] <class 'asyncio.streams.StreamReader'>\nOSError A browser page cannot open TCP sockets\n",
           '',
         ]);
-        // (The tabs are drawn on the next animation frame.)
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-        const tabs = await page.$$eval('#tabs [role=tab]', (t) => t.map((x) => x.textContent));
-        assert.deepEqual(tabs, ['leak.demo:1 · py', 'leak.demo:1 · server']);
         assertClean(problems, which.name);
       } finally {
         await page.close();
