@@ -40,7 +40,9 @@ fn upgrade(path: &str, version: u8, extra: &str) -> Vec<u8> {
 async fn every_kind_of_bad_input_gets_its_answer() {
     let target = echo_server().await;
     let port = target.port();
-    let mut config = allowing(&[&format!("127.0.0.1:{port}")]);
+    // never.slow.test is allowed but never resolved: a session to it stays connecting.
+    let mut config = allowing(&[&format!("127.0.0.1:{port}"), "never.slow.test:80"]);
+    config.resolver = FakeDns::new(&[]).resolver();
     config.max_per_ip = 1000;
     let relay = Relay::start(config).await;
     let origin = format!("http://{}", relay.addr);
@@ -162,7 +164,8 @@ async fn every_kind_of_bad_input_gets_its_answer() {
         assert!(closed.reason.contains(reason), "{what}: {closed:?}");
     }
 
-    // The same, split over fragments, and sent before the relay said `connected`.
+    // The same, split over fragments, and sent while the relay is still connecting (to a name
+    // it never resolves, so the frame cannot reach a pump) and once it is connected.
     for (what, frames, code) in [
         (
             "overlong UTF-8 split over two fragments",
@@ -175,7 +178,10 @@ async fn every_kind_of_bad_input_gets_its_answer() {
         ("a ping over 125 bytes", vec![Frame::ping(vec![0u8; 126])], 1002),
     ] {
         for early in [false, true] {
-            let mut c = relay.connect("127.0.0.1", port).await;
+            let mut c = match early {
+                true => relay.connect("never.slow.test", 80).await,
+                false => relay.connect("127.0.0.1", port).await,
+            };
             if !early {
                 c.connected().await;
             }

@@ -210,6 +210,7 @@ mod tests {
         // key, or of a key with a bad escape, is cut to what `shown` shows.
         let big = "x".repeat(12_000);
         for query in [
+            format!("{big}=%zz&host=a&port=80"),
             format!("{big}%zz=1&host=a&port=80"),
             format!("{big}=1&host=a&port=80"),
             format!("host=a&port={big}"),
