@@ -63,6 +63,14 @@ function viteRoute() {
   return site.url;
 }
 
+test('the tarball holds what its exports name, and no Python bytecode', () => {
+  const files = execFileSync('tar', ['tzf', TARBALL], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  assert.deepEqual(files.filter((f) => /__pycache__|\.pyc$/.test(f)), []);
+  for (const f of ['index.js', 'index.d.ts', 'element.js', 'element.d.ts', 'streamlab_bg.wasm', 'py/streamlab.py']) {
+    assert.ok(files.includes(`package/${f}`), `package/${f} is missing`);
+  }
+});
+
 const ROUTES = [
   { name: 'a static host, imported by URL', label: 'static', url: staticRoute() },
   { name: 'a Vite app after vite build', label: 'vite', url: viteRoute() },

@@ -53,11 +53,15 @@ fn show(c: &Command) -> String {
     s
 }
 
-/// Copies the folder `from` into `to` (made if missing), recursively.
+/// Copies the folder `from` into `to` (made if missing), recursively — less Python's
+/// `__pycache__/` folders, which a local run may have left beside the sources.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
         let entry = entry.map_err(|e| e.to_string())?;
+        if entry.file_name() == "__pycache__" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
             copy_tree(&entry.path(), &target)?;
