@@ -24,6 +24,7 @@ b'HTTP/1.0 200 OK\\r\\n'
 LimitOverrunError Separator is found, but chunk is longer than limit 6
 b'over real TCP\\n' 127.0.0.1
 b''
+False False
 done on cpython
 `;
 

@@ -14,6 +14,9 @@ let started = null;
  *     await init();
  */
 export default function init(options) {
-  started ??= initWasm(options);
+  started ??= initWasm(options).catch((e) => {
+    started = null; // a failed load may be tried again
+    throw e;
+  });
   return started;
 }

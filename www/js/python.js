@@ -19,8 +19,9 @@ let loading = null;
 
 /**
  * Settings of the page's Python, given before a playground first needs it:
- * `pyodideUrl` is the folder of a Pyodide 0.29.x (its `pyodide.mjs`, `pyodide.asm.wasm`,
- * `python_stdlib.zip`), relative to the document or absolute.
+ * `pyodideUrl` is the folder of a Pyodide 0.29.x (npm's `pyodide` package: its `pyodide.mjs`,
+ * `pyodide.asm.js`, `pyodide.asm.wasm`, `python_stdlib.zip`, `pyodide-lock.json`), relative to
+ * the document or absolute.
  *
  *     configure({ pyodideUrl: "/static/pyodide/" });
  */

@@ -523,17 +523,32 @@ async def install(relay=None):
     ``_streamlab_js``, or else the WebAssembly and JS glue this package carries (the wheel),
     which it loads — in a page's main thread or a worker alike.
     """
-    global RELAY, _js
+    global RELAY, _js, _LOADING
     if relay is not None:
         RELAY = relay
     if _js is None:
         try:
             _registered()
         except RuntimeError:
-            _js = await _load_packaged()
+            # One load however many install()s run at once (PyScript's async scripts can).
+            if _LOADING is None:
+                _LOADING = asyncio.ensure_future(_load_packaged())
+            try:
+                _js = await asyncio.shield(_LOADING)
+            except BaseException:
+                if _LOADING.done():
+                    _LOADING = None  # a failed load may be tried again
+                raise
     for module, name, ours in _PATCHES:
-        _SAVED.setdefault((module, name), getattr(module, name))
+        # What was there: its own attribute, or nothing (inherited) — uninstall() restores it.
+        _SAVED.setdefault((module, name), vars(module).get(name, _INHERITED))
         setattr(module, name, ours)
+
+
+#: The packaged API being loaded by install(), while it loads.
+_LOADING = None
+#: In ``_SAVED``: the name was not the module's or class's own (a socket method it inherits).
+_INHERITED = object()
 
 
 def _no_tcp(self, address):
@@ -636,5 +651,8 @@ async def _load_packaged():
 def uninstall():
     """Puts Pyodide's own ``asyncio.open_connection``, stream classes and sockets back."""
     for (module, name), theirs in _SAVED.items():
-        setattr(module, name, theirs)
+        if theirs is _INHERITED:
+            delattr(module, name)
+        else:
+            setattr(module, name, theirs)
     _SAVED.clear()
