@@ -6,16 +6,13 @@
 // Prints a Markdown table and one JSON line. Budgets (issue 20): wheel ≤ 250 KiB, tarball
 // ≤ 400 KiB, install() ≤ 300 ms.
 
-import { copyFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { statSync } from 'node:fs';
 
 import { BROWSERS, launch } from '../tests/e2e/browsers.mjs';
-import { copyFixtures, project, RELAY, TARBALL, WHEEL } from '../tests/packages/site.mjs';
+import { TARBALL, WHEEL, wheelSite } from '../tests/packages/site.mjs';
 
 const ROUNDS = Number(process.env.STREAMLAB_ROUNDS ?? 5);
-const site = project('bench-wheel');
-copyFixtures(site.dir, ['wheel.html', 'wheel.js', 'wheel-worker.js', 'program.py']);
-copyFileSync(WHEEL, join(site.dir, basename(WHEEL)));
+const site = wheelSite('bench-wheel');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const figures = {
@@ -31,8 +28,7 @@ for (const which of BROWSERS) {
       for (const worker of ['0', '1']) {
         const times = [];
         for (let i = 0; i < ROUNDS; i++) {
-          const query = new URLSearchParams({ pyodide: `../${pyodide}/`, wheel: basename(WHEEL), relay: RELAY, worker });
-          const { page } = await driver.open(`${site.url}wheel.html?${query}`);
+          const { page } = await driver.open(site.url(pyodide, { worker: worker === '1' }));
           await page.waitForFunction(() => window.outcome !== undefined, { timeout: 120_000, polling: 100 });
           const o = await page.evaluate(() => window.outcome);
           await page.close();

@@ -8,7 +8,7 @@
 // those names.
 // Each test builds its own project in a fresh folder of the site from the artifacts alone.
 
-import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,4 +40,20 @@ export function project(name) {
 /** Copies the fixture files `names` (all when omitted) into `dir`. */
 export function copyFixtures(dir, names = readdirSync(FIXTURES)) {
   for (const name of names) cpSync(join(FIXTURES, name), join(dir, name), { recursive: true });
+}
+
+/**
+ * A fresh project `name` with wheel.html and what it runs, and the wheel beside them. Returns
+ * the project and `url(pyodideFolder, { worker, wheel })`: the page running program.py in that
+ * site Pyodide (main thread, or a module worker), from `wheel` (the artifact by default).
+ */
+export function wheelSite(name) {
+  const site = project(name);
+  copyFixtures(site.dir, ['wheel.html', 'wheel.js', 'wheel-worker.js', 'program.py']);
+  copyFileSync(WHEEL, join(site.dir, basename(WHEEL)));
+  const url = (folder, { worker = false, wheel = basename(WHEEL) } = {}) => {
+    const query = new URLSearchParams({ pyodide: `../${folder}/`, wheel, relay: RELAY, worker: worker ? '1' : '0' });
+    return `${site.url}wheel.html?${query}`;
+  };
+  return { ...site, url };
 }

@@ -6,13 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { assertClean, BROWSERS, launch } from '../e2e/browsers.mjs';
-import { copyFixtures, project, RELAY, WHEEL } from './site.mjs';
+import { WHEEL, wheelSite } from './site.mjs';
 import { leftLoopback, proxySink } from './offline.mjs';
 
 /** Everything program.py prints, in order (CPython 3.13.0's and 3.14's alike). */
@@ -33,14 +33,11 @@ const PYODIDES = [
   { folder: 'pyodide-314', python: /^3\.14\./ },
 ];
 
-const site = project('wheel');
-copyFixtures(site.dir, ['wheel.html', 'wheel.js', 'wheel-worker.js', 'program.py']);
-copyFileSync(WHEEL, join(site.dir, basename(WHEEL)));
+const site = wheelSite('wheel');
 
 /** The page's outcome ({result} or {error}) for one Pyodide, main thread or worker. */
 async function outcome(driver, { folder, wheel = basename(WHEEL), worker = false }) {
-  const query = new URLSearchParams({ pyodide: `../${folder}/`, wheel, relay: RELAY, worker: worker ? '1' : '0' });
-  const { page, problems } = await driver.open(`${site.url}wheel.html?${query}`);
+  const { page, problems } = await driver.open(site.url(folder, { wheel, worker }));
   try {
     await page.waitForFunction(() => window.outcome !== undefined, { timeout: 120_000, polling: 100 });
     return { outcome: await page.evaluate(() => window.outcome), problems };

@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::bench_targets::{self, WORKLOADS};
-use crate::run::{cargo, check, cmd, copy_tree, output, root};
+use crate::run::{cargo, check, cmd, copy, copy_tree, output, root};
 use crate::serve::{self, Port};
 use crate::{services, setup};
 
@@ -135,9 +135,6 @@ pub fn run(only: Option<&[&str]>) -> Result<Vec<(Browser, Figures)>, String> {
 /// loops' module and the bench page, in one folder the relay serves.
 fn page_into(dist: &Path, www: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(www);
-    let copy = |from: &Path, to: &Path| {
-        std::fs::copy(from, to).map(drop).map_err(|e| format!("{} → {}: {e}", from.display(), to.display()))
-    };
     copy_tree(&dist.join("snippets"), &www.join("snippets"))?;
     copy_tree(&dist.join("pyodide"), &www.join("pyodide"))?;
     for name in ["streamlab.js", "streamlab_bg.wasm"] {

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::run::{check, cmd, copy_tree, root};
+use crate::run::{check, cmd, copy, copy_tree, root};
 use crate::serve::{self, target_dir};
 use crate::services::cpython;
 
@@ -114,10 +114,6 @@ fn wheel(dist: &Path, out: &Path, version: &str) -> Result<PathBuf, String> {
         .stdout(std::io::stderr());
     check(&mut pip)?;
     found(out.join(format!("streamlab-{version}-py3-none-any.whl")))
-}
-
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::copy(from, to).map(drop).map_err(|e| format!("{} → {}: {e}", from.display(), to.display()))
 }
 
 fn found(path: PathBuf) -> Result<PathBuf, String> {

@@ -53,6 +53,11 @@ fn show(c: &Command) -> String {
     s
 }
 
+/// Copies the file `from` to `to`; an error names both.
+pub fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::copy(from, to).map(drop).map_err(|e| format!("{} → {}: {e}", from.display(), to.display()))
+}
+
 /// Copies the folder `from` into `to` (made if missing), recursively — less Python's
 /// `__pycache__/` folders, which a local run may have left beside the sources.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
